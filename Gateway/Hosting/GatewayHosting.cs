@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Runtime.Hosting;
+
+namespace OrleansGoRelay.Gateway.Hosting;
+
+/// <summary>The hosting defaults every process serving the gateway shares: health, problem details, OpenAPI, auth.</summary>
+public static class GatewayHosting
+{
+    /// <summary>Registers the gateway's services.</summary>
+    public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<GrainExceptionHandler>();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        builder.Services.AddSingleton<OperatorAuthorization>();
+        return builder;
+    }
+
+    /// <summary>Maps health, OpenAPI and every API group.</summary>
+    public static WebApplication MapGatewayEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Liveness checks nothing outside the process: a database outage must not get healthy pods restarted.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapClusterApi();
+        return app;
+    }
+}
+
+/// <summary>Gateway settings (configuration section <c>Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Gateway";
+
+    /// <summary>The operator bearer token.</summary>
+    public string? OperatorToken { get; set; }
+
+    /// <summary>A file holding the operator token (what ./run.sh writes), read when <see cref="OperatorToken"/> is empty.</summary>
+    public string? OperatorTokenFile { get; set; }
+}

@@ -1,0 +1,130 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansGoRelay.Runtime.Activation;
+using OrleansGoRelay.Runtime.Events;
+using OrleansGoRelay.Runtime.Membership;
+using OrleansGoRelay.Runtime.Migrations;
+using OrleansGoRelay.Runtime.Reminders;
+using OrleansGoRelay.Runtime.Singletons;
+using OrleansGoRelay.Runtime.Storage;
+
+namespace OrleansGoRelay.Runtime.Hosting;
+
+/// <summary>The PostgreSQL a silo runs on: one data source (its sessions named after the silo) and the schema it needs.</summary>
+public sealed record PostgresSetup(NpgsqlDataSource DataSource, IReadOnlyList<Migration> Migrations);
+
+/// <summary>Configures a silo's grain runtime: grain assemblies, singletons and the providers (PostgreSQL or in memory).</summary>
+public sealed class GrainRuntimeBuilder
+{
+    private readonly List<Assembly> _grainAssemblies = [];
+
+    internal GrainRuntimeBuilder(IServiceCollection services)
+    {
+        Services = services;
+    }
+
+    /// <summary>The silo's services.</summary>
+    public IServiceCollection Services { get; }
+
+    internal IReadOnlyList<Assembly> GrainAssemblies => _grainAssemblies;
+
+    /// <summary>Registers every grain class in an assembly.</summary>
+    public GrainRuntimeBuilder AddGrains(Assembly assembly)
+    {
+        _grainAssemblies.Add(assembly);
+        return this;
+    }
+
+    /// <summary>Registers a job that runs on exactly one live silo.</summary>
+    public GrainRuntimeBuilder AddClusterSingleton<TSingleton>() where TSingleton : class, IClusterSingleton
+    {
+        Services.AddSingleton<IClusterSingleton, TSingleton>();
+        return this;
+    }
+
+    /// <summary>Changes runtime settings (applied after configuration binding).</summary>
+    public GrainRuntimeBuilder Configure(Action<GrainRuntimeOptions> configure)
+    {
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>Runs on PostgreSQL: state, silos table, singleton locks, reminders and LISTEN/NOTIFY.</summary>
+    public GrainRuntimeBuilder UsePostgres(string connectionString, IReadOnlyList<Migration> migrations)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        Services.AddSingleton(sp =>
+        {
+            var silo = sp.GetRequiredService<SiloIdentity>();
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            // Every session carries the silo's id, so membership can end all of a dead silo's sessions (fencing).
+            builder.ConnectionStringBuilder.ApplicationName = PostgresMembershipTable.ApplicationNameOf(silo.SiloId);
+            builder.ConnectionStringBuilder.KeepAlive = 5;
+            builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return new PostgresSetup(builder.Build(), migrations);
+        });
+        Services.AddSingleton(sp => sp.GetRequiredService<PostgresSetup>().DataSource);
+        Services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
+        Services.AddSingleton<IMembershipTable, PostgresMembershipTable>();
+        Services.AddSingleton<IReminderTable, PostgresReminderTable>();
+        Services.AddSingleton<IClusterTransport, PostgresClusterTransport>();
+        Services.AddSingleton<ISingletonLocks, PostgresSingletonLocks>();
+        Services.AddSingleton<IRuntimeReadiness, PostgresReadiness>();
+        return this;
+    }
+
+    /// <summary>Runs in memory against a cluster shared by the silos of one process (tests, benchmarks).</summary>
+    public GrainRuntimeBuilder UseInMemory(InMemoryCluster cluster)
+    {
+        Services.AddSingleton(cluster);
+        Services.AddSingleton<IGrainStorage, InMemoryGrainStorage>();
+        Services.AddSingleton<IMembershipTable, InMemoryMembershipTable>();
+        Services.AddSingleton<IReminderTable, InMemoryReminderTable>();
+        Services.AddSingleton<IClusterTransport, InMemoryClusterTransport>();
+        Services.AddSingleton<ISingletonLocks, InMemorySingletonLocks>();
+        Services.AddSingleton<IRuntimeReadiness, AlwaysReady>();
+        return this;
+    }
+}
+
+/// <summary>Adds the grain runtime to a host.</summary>
+public static class GrainRuntimeServiceCollectionExtensions
+{
+    /// <summary>Adds a silo's grain runtime; choose the providers with <see cref="GrainRuntimeBuilder.UsePostgres"/> or <see cref="GrainRuntimeBuilder.UseInMemory"/>.</summary>
+    public static IServiceCollection AddGrainRuntime(this IServiceCollection services, Action<GrainRuntimeBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = new GrainRuntimeBuilder(services);
+        configure(builder);
+
+        services.AddOptions<GrainRuntimeOptions>().BindConfiguration(GrainRuntimeOptions.Section);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<GrainRuntimeOptions>>().Value;
+            return SiloIdentity.Create(options.SiloName, options.AdvertisedAddress);
+        });
+        services.AddSingleton(new GrainTypeRegistry(builder.GrainAssemblies));
+        services.AddSingleton(sp => new GrainRuntime(
+            sp.GetRequiredService<GrainTypeRegistry>(),
+            sp.GetRequiredService<IGrainStorage>(),
+            sp.GetRequiredService<IReminderTable>(),
+            sp,
+            sp.GetRequiredService<SiloIdentity>(),
+            sp.GetRequiredService<IOptions<GrainRuntimeOptions>>(),
+            sp.GetRequiredService<ILogger<GrainRuntime>>()));
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainRuntime>());
+        services.AddSingleton<ClusterEventBus>();
+        services.AddSingleton<IClusterEvents>(sp => sp.GetRequiredService<ClusterEventBus>());
+        services.AddSingleton<MembershipService>();
+        services.AddSingleton<SingletonHost>();
+        services.AddSingleton<ReminderService>();
+        services.AddSingleton<SiloLifecycle>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloLifecycle>());
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+using OrleansGoRelay.Gateway.Hosting;
+using OrleansGoRelay.Grains;
+using OrleansGoRelay.Runtime.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGatewayDefaults();
+builder.Services.AddGrainRuntime(runtime => runtime
+    .AddGrains(GrainsSchema.Assembly)
+    .UsePostgres(builder.Configuration.GetConnectionString("Postgres")
+        ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (env ConnectionStrings__Postgres)."), GrainsSchema.Migrations));
+
+var app = builder.Build();
+app.MapGatewayEndpoints();
+app.Run();
+
+/// <summary>The silo host; public so functional tests can start it with WebApplicationFactory.</summary>
+public partial class Program;

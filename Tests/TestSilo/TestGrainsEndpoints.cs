@@ -1,0 +1,29 @@
+using OrleansGoRelay.Runtime;
+using OrleansGoRelay.Runtime.Singletons;
+
+namespace OrleansGoRelay.TestSilo;
+
+/// <summary>HTTP routes that let process tests call the test grains of a silo they started.</summary>
+public static class TestGrainsEndpoints
+{
+    public static void MapTestGrains(this IEndpointRouteBuilder app)
+    {
+        var test = app.MapGroup("/test");
+        test.MapPost("/counter/{key}/increment", (string key, IGrainFactory grains) => grains.GetGrain<ICounterGrain>(key).Increment());
+        test.MapGet("/counter/{key}", (string key, IGrainFactory grains) => grains.GetGrain<ICounterGrain>(key).Value());
+        test.MapPost("/journal/{key}/{entry:long}", async (string key, long entry, IGrainFactory grains) =>
+        {
+            await grains.GetGrain<IJournalGrain>(key).Append(entry);
+            return TypedResults.Ok(entry);
+        });
+        test.MapGet("/journal/{key}", (string key, IGrainFactory grains) => grains.GetGrain<IJournalGrain>(key).Read());
+        test.MapPost("/ticker/{key}/start/{periodMs:int}", async (string key, int periodMs, IGrainFactory grains) =>
+        {
+            await grains.GetGrain<ITickerGrain>(key).Start(TimeSpan.FromMilliseconds(periodMs));
+            return TypedResults.Ok();
+        });
+        test.MapGet("/ticker/{key}", (string key, IGrainFactory grains) => grains.GetGrain<ITickerGrain>(key).Ticks());
+        test.MapGet("/singletons", (SingletonHost host) => host.Held);
+        test.MapGet("/holders", (IGrainFactory grains) => grains.GetGrain<ISingletonHolderGrain>("holder").History());
+    }
+}

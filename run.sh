@@ -9,11 +9,8 @@ trap stop_pg_if_started_here EXIT
 HTTP_PORT="${GORELAY_HTTP_PORT:-8080}"
 log "operator token: $DATA/operator.token"
 log "silo with gateway on http://127.0.0.1:$HTTP_PORT (Ctrl-C to stop)"
+# In the foreground, so Ctrl-C (SIGINT) reaches the silo, which then shuts down gracefully.
 ConnectionStrings__Postgres="$GORELAY_CONNECTION" \
 Gateway__OperatorTokenFile="$DATA/operator.token" \
 GrainRuntime__SiloName="${GORELAY_SILO_NAME:-$(hostname)}" \
-  dotnet "Silo/bin/$CONFIGURATION/net10.0/OrleansGoRelay.Silo.dll" --urls "http://127.0.0.1:$HTTP_PORT" "$@" &
-silo=$!
-trap 'kill -INT $silo 2>/dev/null || true' INT TERM
-wait $silo || true
-wait $silo 2>/dev/null || true
+  dotnet "Silo/bin/$CONFIGURATION/net10.0/OrleansGoRelay.Silo.dll" --urls "http://127.0.0.1:$HTTP_PORT" "$@"

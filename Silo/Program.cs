@@ -2,7 +2,8 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Runtime.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddGatewayDefaults();
 builder.Services.AddGrainRuntime(runtime => runtime
     .AddGrains(GrainsSchema.Assembly)

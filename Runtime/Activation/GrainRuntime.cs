@@ -16,6 +16,7 @@ namespace OrleansGoRelay.Runtime.Activation;
 /// Activations are local to the silo that receives a call; two silos may hold activations of one grain, and the
 /// version check on every state write (plus invalidation messages) keeps them consistent.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source has no timer or wait handle to free; see Dispose.")]
 public sealed partial class GrainRuntime : IGrainFactory, IDisposable
 {
     private readonly ConcurrentDictionary<GrainId, GrainActivation> _activations = new();
@@ -242,7 +243,8 @@ public sealed partial class GrainRuntime : IGrainFactory, IDisposable
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    /// <summary>Ends activation work; the token source is left to the GC because a late host stop may still cancel it.</summary>
+    public void Dispose() => _stopping.Cancel();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Grain {GrainId} changed to version {Version} on another silo; dropping the local activation")]
     private partial void LogStale(GrainId grainId, long version);

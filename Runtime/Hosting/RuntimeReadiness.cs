@@ -48,7 +48,7 @@ public sealed class SiloReadinessCheck(IRuntimeReadiness readiness, SiloLifecycl
     {
         if (!lifecycle.IsRunning)
         {
-            return HealthCheckResult.Unhealthy("the silo is starting or stopping");
+            return HealthCheckResult.Unhealthy(lifecycle.StartupProblem is { } problem ? $"the silo is starting: {problem}" : "the silo is starting or stopping");
         }
 
         var why = await readiness.WhyNotReadyAsync(cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,7 @@ namespace OrleansGoRelay.Runtime.Hosting;
 /// singletons (their locks released for another silo), let running turns finish and deactivate every grain, leave
 /// the silos table. <see cref="AbortAsync"/> is a crash instead: nothing is cleaned up.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source has no timer or wait handle to free; see Dispose.")]
 public sealed partial class SiloLifecycle(
     IServiceProvider services,
     GrainRuntime runtime,
@@ -28,7 +29,8 @@ public sealed partial class SiloLifecycle(
     SiloIdentity silo,
     IOptions<GrainRuntimeOptions> options,
     ILogger<SiloLifecycle> logger,
-    IHostApplicationLifetime? lifetime = null) : IHostedService, IDisposable
+    IHostApplicationLifetime? lifetime = null) 
+    : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -38,19 +40,87 @@ public sealed partial class SiloLifecycle(
     /// <summary>Whether the silo finished starting and has not begun to stop.</summary>
     public bool IsRunning { get; private set; }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _startup;
+
+    /// <summary>Completes when the silo has joined the cluster and takes calls.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Why the silo has not started yet (the last startup error), or null.</summary>
+    public string? StartupProblem { get; private set; }
+
+    /// <summary>
+    /// Starts in the background and returns at once, so the process serves /health/live (and an honest 503 on
+    /// /health/ready) while PostgreSQL is unreachable or its migrations are not applied yet; startup retries until
+    /// it succeeds or the host stops.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (services.GetService(typeof(PostgresSetup)) is PostgresSetup postgres && options.Value.ApplyMigrations)
+        _startup = Task.Run(() => StartWithRetriesAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private async Task StartWithRetriesAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
         {
-            var runner = new MigrationRunner(postgres.DataSource, (ILogger<MigrationRunner>)services.GetService(typeof(ILogger<MigrationRunner>))!);
-            await runner.ApplyAsync(postgres.Migrations, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await StartOnceAsync(stop).ConfigureAwait(false);
+                StartupProblem = null;
+                _started.TrySetResult();
+                return;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                StartupProblem = ex.Message;
+                LogStartupFailed(ex);
+                await TryAsync(() => transport.StopAsync(CancellationToken.None)).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
         }
 
-        transport.StateChanged += runtime.OnStateChanged;
-        transport.MessagesMayHaveBeenLost += runtime.DropAllCachedActivations;
-        await transport.StartAsync(cancellationToken).ConfigureAwait(false);
+        _started.TrySetCanceled(CancellationToken.None);
+    }
+
+    private async Task StartOnceAsync(CancellationToken cancellationToken)
+    {
+        if (services.GetService(typeof(PostgresSetup)) is PostgresSetup postgres)
+        {
+            var runner = new MigrationRunner(postgres.DataSource, (ILogger<MigrationRunner>)services.GetService(typeof(ILogger<MigrationRunner>))!);
+            if (options.Value.ApplyMigrations)
+            {
+                await runner.ApplyAsync(postgres.Migrations, cancellationToken).ConfigureAwait(false);
+            }
+            else if (!await runner.IsUpToDateAsync(postgres.Migrations, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException("Waiting for the database migrations to be applied (this silo has ApplyMigrations off).");
+            }
+        }
+
+        if (!_wired)
+        {
+            transport.StateChanged += runtime.OnStateChanged;
+            transport.MessagesMayHaveBeenLost += runtime.DropAllCachedActivations;
+            membership.DeclaredDead += OnDeclaredDead;
+            _wired = true;
+        }
+
+        using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        connectTimeout.CancelAfter(TimeSpan.FromSeconds(15));
+        await transport.StartAsync(connectTimeout.Token).ConfigureAwait(false);
         await membership.JoinAsync(cancellationToken).ConfigureAwait(false);
-        membership.DeclaredDead += OnDeclaredDead;
         runtime.StartAccepting();
 
         var token = _stop.Token;
@@ -62,10 +132,14 @@ public sealed partial class SiloLifecycle(
         LogStarted(silo.SiloId, silo.Address);
     }
 
+    private bool _wired;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (!IsRunning)
         {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await AwaitQuietly(_startup).ConfigureAwait(false);
             return;
         }
 
@@ -161,7 +235,11 @@ public sealed partial class SiloLifecycle(
         }
     }
 
-    public void Dispose() => _stop.Dispose();
+    /// <summary>
+    /// The container is going away (after StopAsync, or instead of it): end every loop so none keeps using disposed
+    /// services. The token source itself is left to the GC, since a late StopAsync may still read it.
+    /// </summary>
+    public void Dispose() => _stop.Cancel();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} started at {Address}")]
     private partial void LogStarted(string siloId, string address);
@@ -171,6 +249,9 @@ public sealed partial class SiloLifecycle(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} stopped")]
     private partial void LogStopped(string siloId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Silo startup failed; retrying in 2 s")]
+    private partial void LogStartupFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A shutdown step failed")]
     private partial void LogStepFailed(Exception ex);

@@ -11,7 +11,8 @@ namespace OrleansGoRelay.Runtime.Migrations;
 public sealed record Migration(int Version, string Name, string Sql)
 {
     /// <summary>SHA-256 of the SQL, recorded when applied, so an edited migration is caught rather than silently skipped.</summary>
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+    /// <remarks>Computed on access: a field initialiser would be copied unchanged by a <c>with</c> expression.</remarks>
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
 }
 
 /// <summary>Finds migrations.</summary>

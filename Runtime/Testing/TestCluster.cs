@@ -91,6 +91,7 @@ public sealed class TestCluster : IAsyncDisposable
         _options.ConfigureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
+        await host.Services.GetRequiredService<SiloLifecycle>().Started.WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         var silo = new TestClusterSilo(host);
         _silos.Add(silo);
         return silo;

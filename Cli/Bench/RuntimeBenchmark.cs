@@ -68,7 +68,7 @@ internal static partial class RuntimeBenchmark
         var writes = await MeasureAsync(duration, writers, writer => grains.GetGrain<IBenchGrain>(writer).Increment());
 
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var count = dataSource.CreateCommand("SELECT coalesce(sum((state->>'value')::bigint), 0) FROM grain_state WHERE grain_type = 'bench'");
+        await using var count = dataSource.CreateCommand("SELECT coalesce(sum((state->>'value')::bigint), 0)::bigint FROM grain_state WHERE grain_type = 'bench'");
         var stored = (long)(await count.ExecuteScalarAsync())!;
         Report($"persisted writes/s, {writers} concurrent callers on own grains, group commit", writes, writers);
         // Every acknowledged write must be in the table (the warm-up writes are counted too).

@@ -67,6 +67,18 @@ public sealed class InMemoryCluster(TimeProvider? timeProvider = null)
         }
     }
 
+    /// <summary>A dead silo's reminder claims are released at once.</summary>
+    internal void ReleaseReminderLeasesOf(string siloId)
+    {
+        lock (Reminders)
+        {
+            foreach (var (key, row) in Reminders.Where(r => r.Value.LeaseOwner == siloId).ToList())
+            {
+                Reminders[key] = row with { LeaseOwner = null };
+            }
+        }
+    }
+
     private InMemoryClusterTransport[] Snapshot()
     {
         lock (_transports)

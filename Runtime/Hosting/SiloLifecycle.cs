@@ -192,20 +192,12 @@ public sealed partial class SiloLifecycle(
         lifetime?.StopApplication();
     }
 
-    private async Task CollectIdleLoopAsync(CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(options.Value.CollectionInterval);
-        try
+    private Task CollectIdleLoopAsync(CancellationToken stop) =>
+        PeriodicLoop.RunAsync(options.Value.CollectionInterval, tickAtStart: false, async token =>
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                await runtime.CollectIdleAsync(options.Value.IdleTimeout, stop).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
+            await runtime.CollectIdleAsync(options.Value.IdleTimeout, token).ConfigureAwait(false);
+            return true;
+        }, LogCollectionFailed, stop);
 
     private static async Task AwaitQuietly(Task? task)
     {
@@ -252,6 +244,9 @@ public sealed partial class SiloLifecycle(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Silo startup failed; retrying in 2 s")]
     private partial void LogStartupFailed(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Idle collection failed")]
+    private partial void LogCollectionFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A shutdown step failed")]
     private partial void LogStepFailed(Exception ex);

@@ -46,6 +46,7 @@ public sealed class InMemoryMembershipTable(InMemoryCluster cluster) : IMembersh
         foreach (var id in dead)
         {
             cluster.ReleaseLocksOf(id);
+            cluster.ReleaseReminderLeasesOf(id);
         }
 
         return Task.FromResult<IReadOnlyList<string>>(dead);

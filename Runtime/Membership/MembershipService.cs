@@ -22,37 +22,23 @@ public sealed partial class MembershipService(
 
     internal Task SetStatusAsync(SiloStatus status, CancellationToken cancellationToken) => table.SetStatusAsync(silo.SiloId, status, cancellationToken);
 
-    internal async Task RunAsync(CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval);
-        try
+    internal Task RunAsync(CancellationToken stop) =>
+        PeriodicLoop.RunAsync(options.Value.HeartbeatInterval, tickAtStart: false, async token =>
         {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            if (!await table.HeartbeatAsync(silo.SiloId, token).ConfigureAwait(false))
             {
-                try
-                {
-                    if (!await table.HeartbeatAsync(silo.SiloId, stop).ConfigureAwait(false))
-                    {
-                        LogDeclaredDead(silo.SiloId);
-                        DeclaredDead?.Invoke();
-                        return;
-                    }
-
-                    foreach (var dead in await table.DeclareDeadAsync(options.Value.DeadAfter, stop).ConfigureAwait(false))
-                    {
-                        LogSiloDead(dead);
-                    }
-                }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
-                {
-                    LogHeartbeatFailed(ex);
-                }
+                LogDeclaredDead(silo.SiloId);
+                DeclaredDead?.Invoke();
+                return false;
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
+
+            foreach (var dead in await table.DeclareDeadAsync(options.Value.DeadAfter, token).ConfigureAwait(false))
+            {
+                LogSiloDead(dead);
+            }
+
+            return true;
+        }, LogHeartbeatFailed, stop);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Silo {SiloId} was declared dead by the cluster; it stops taking calls and shuts down")]
     private partial void LogDeclaredDead(string siloId);

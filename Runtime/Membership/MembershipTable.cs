@@ -25,7 +25,7 @@ public interface IMembershipTable
     /// <summary>Records a heartbeat; false when this silo is no longer active (it was declared dead).</summary>
     Task<bool> HeartbeatAsync(string siloId, CancellationToken cancellationToken);
 
-    /// <summary>Declares dead every active silo whose last heartbeat is older than <paramref name="missedFor"/>, fences it (its database sessions end, so its locks go) and returns the ids.</summary>
+    /// <summary>Declares dead every active silo whose last heartbeat is older than <paramref name="missedFor"/>, fences it (its database sessions end, so its locks go), frees its reminder claims and returns the ids.</summary>
     Task<IReadOnlyList<string>> DeclareDeadAsync(TimeSpan missedFor, CancellationToken cancellationToken);
 
     /// <summary>Sets a silo's status (shutting down, left).</summary>

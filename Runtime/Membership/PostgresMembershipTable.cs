@@ -39,6 +39,9 @@ public sealed class PostgresMembershipTable(NpgsqlDataSource dataSource) : IMemb
                 UPDATE silos SET status = 'dead', declared_dead_at = now()
                  WHERE status IN ('active', 'shutting_down') AND heartbeat_at < now() - $1
                 RETURNING silo_id
+            ), released AS (
+                -- A fenced silo delivers nothing more: its reminder claims are free at once, not when their lease lapses.
+                UPDATE reminders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IN (SELECT silo_id FROM dead)
             ), fenced AS (
                 SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
                  WHERE a.application_name IN (SELECT left('gorelay:' || silo_id, 63) FROM dead)

@@ -15,34 +15,18 @@ public sealed partial class ReminderService(
 {
     private const int ClaimBatch = 64;
 
-    internal async Task RunAsync(CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReminderPollInterval);
-        try
+    internal Task RunAsync(CancellationToken stop) =>
+        PeriodicLoop.RunAsync(options.Value.ReminderPollInterval, tickAtStart: true, async token =>
         {
+            IReadOnlyList<ReminderTick> ticks;
             do
             {
-                try
-                {
-                    IReadOnlyList<ReminderTick> ticks;
-                    do
-                    {
-                        ticks = await table.ClaimDueAsync(silo.SiloId, ClaimBatch, options.Value.ReminderLease, stop).ConfigureAwait(false);
-                        await Task.WhenAll(ticks.Select(tick => DeliverAsync(tick, stop))).ConfigureAwait(false);
-                    }
-                    while (ticks.Count == ClaimBatch && !stop.IsCancellationRequested);
-                }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
-                {
-                    LogPollFailed(ex);
-                }
+                ticks = await table.ClaimDueAsync(silo.SiloId, ClaimBatch, options.Value.ReminderLease, token).ConfigureAwait(false);
+                await Task.WhenAll(ticks.Select(tick => DeliverAsync(tick, token))).ConfigureAwait(false);
             }
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-    }
+            while (ticks.Count == ClaimBatch && !token.IsCancellationRequested);
+            return true;
+        }, LogPollFailed, stop);
 
     private async Task DeliverAsync(ReminderTick tick, CancellationToken stop)
     {

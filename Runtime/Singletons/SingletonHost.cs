@@ -30,39 +30,14 @@ public sealed partial class SingletonHost(
         }
     }
 
-    internal async Task RunAsync(CancellationToken stop)
-    {
-        if (_singletons.Length == 0)
-        {
-            return;
-        }
-
-        using var timer = new PeriodicTimer(options.Value.SingletonPollInterval);
-        do
-        {
-            try
+    internal Task RunAsync(CancellationToken stop) =>
+        _singletons.Length == 0
+            ? Task.CompletedTask
+            : PeriodicLoop.RunAsync(options.Value.SingletonPollInterval, tickAtStart: true, async token =>
             {
-                await TickAsync(stop).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!stop.IsCancellationRequested)
-            {
-                LogTickFailed(ex);
-            }
-        }
-        while (await WaitAsync(timer, stop).ConfigureAwait(false));
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stop)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+                await TickAsync(token).ConfigureAwait(false);
+                return true;
+            }, LogTickFailed, stop);
 
     private async Task TickAsync(CancellationToken stop)
     {

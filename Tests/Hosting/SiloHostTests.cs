@@ -79,7 +79,7 @@ public sealed class SiloHostTests(PostgresDatabase database) : IClassFixture<Pos
 
     private static async Task WaitReadyAsync(HttpClient client)
     {
-        var status = await Runtime.SingletonTests.WaitForAsync(
+        var status = await Eventually.WaitForAsync(
             async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20));
         Assert.Equal(HttpStatusCode.OK, status);
     }

@@ -58,6 +58,6 @@ public sealed class ClusterEventTests(PostgresDatabase database) : IClassFixture
         await onFirst.Increment();
 
         // Without any write of its own, the second silo sees the new value once the notification arrives.
-        await SingletonTests.WaitForAsync(onSecond.Value, v => v == 2, TimeSpan.FromSeconds(5));
+        await Eventually.WaitForAsync(onSecond.Value, v => v == 2, TimeSpan.FromSeconds(5));
     }
 }

@@ -21,7 +21,7 @@ public sealed class MembershipTests(PostgresDatabase database) : IClassFixture<P
         await leaving.StopAsync();
         await dying.KillAsync();
 
-        var rows = await SingletonTests.WaitForAsync(
+        var rows = await Eventually.WaitForAsync(
             () => table.ReadAllAsync(CancellationToken.None),
             r => r.Single(s => s.SiloId == dying.Identity.SiloId).Status == SiloStatus.Dead,
             TimeSpan.FromSeconds(10));
@@ -36,7 +36,7 @@ public sealed class MembershipTests(PostgresDatabase database) : IClassFixture<P
         var silo = cluster.Silos[0];
         await database.ExecuteAsync($"UPDATE silos SET status = 'dead' WHERE silo_id = '{silo.Identity.SiloId}'");
 
-        await SingletonTests.WaitForAsync(
+        await Eventually.WaitForAsync(
             async () =>
             {
                 try

@@ -14,7 +14,7 @@ public sealed class ReminderTests(PostgresDatabase database) : IClassFixture<Pos
         var ticker = cluster.Client.GetGrain<ITickerGrain>($"once-{provider}");
         await ticker.Start(TimeSpan.FromMilliseconds(300));
 
-        var state = await SingletonTests.WaitForAsync(ticker.Ticks, s => s.Count >= 6, TimeSpan.FromSeconds(15));
+        var state = await Eventually.WaitForAsync(ticker.Ticks, s => s.Count >= 6, TimeSpan.FromSeconds(15));
         await ticker.Cancel();
 
         // Three silos poll every 50 ms, yet each due time was delivered exactly once.
@@ -29,7 +29,7 @@ public sealed class ReminderTests(PostgresDatabase database) : IClassFixture<Pos
         var first = await SiloProcess.StartAsync(database.ConnectionString, "remind-a");
         var second = await SiloProcess.StartAsync(database.ConnectionString, "remind-b");
         (await first.Http.PostAsync("/test/ticker/durable/start/500", null)).EnsureSuccessStatusCode();
-        await SingletonTests.WaitForAsync(async () => (await first.Http.GetFromJsonAsync<TickerState>("/test/ticker/durable"))!, s => s.Count >= 1, TimeSpan.FromSeconds(10));
+        await Eventually.WaitForAsync(async () => (await first.Http.GetFromJsonAsync<TickerState>("/test/ticker/durable"))!, s => s.Count >= 1, TimeSpan.FromSeconds(10));
 
         first.Kill();
         second.Kill();
@@ -38,7 +38,7 @@ public sealed class ReminderTests(PostgresDatabase database) : IClassFixture<Pos
         var countAtShutdown = await database.ScalarAsync<int>("SELECT (state->>'count')::int FROM grain_state WHERE grain_type = 'ticker'");
 
         await using var restarted = await SiloProcess.StartAsync(database.ConnectionString, "remind-c");
-        var after = await SingletonTests.WaitForAsync(
+        var after = await Eventually.WaitForAsync(
             async () => (await restarted.Http.GetFromJsonAsync<TickerState>("/test/ticker/durable"))!,
             s => s.Count >= countAtShutdown + 2, TimeSpan.FromSeconds(15));
         Assert.True(after.Count >= countAtShutdown + 2);

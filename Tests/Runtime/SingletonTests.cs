@@ -12,12 +12,12 @@ public sealed class SingletonTests(PostgresDatabase database) : IClassFixture<Po
     public async Task ASingletonRunsOnExactlyOneSiloAndMovesWhenItsHolderIsKilled(Provider provider)
     {
         await using var cluster = await Clusters.StartAsync(provider, database, silos: 3, withSingleton: true);
-        var holder = await WaitForAsync(() => Holders(cluster.Silos.Where(s => s.IsAlive)), h => h.Count == 1, TimeSpan.FromSeconds(10));
+        var holder = await Eventually.WaitForAsync(() => Holders(cluster.Silos.Where(s => s.IsAlive)), h => h.Count == 1, TimeSpan.FromSeconds(10));
         var first = cluster.Silos.Single(s => s.Identity.SiloId == holder[0]);
 
         var stopwatch = Stopwatch.StartNew();
         await first.KillAsync();
-        var next = await WaitForAsync(() => Holders(cluster.Silos.Where(s => s.IsAlive)), h => h.Count == 1, TimeSpan.FromSeconds(10));
+        var next = await Eventually.WaitForAsync(() => Holders(cluster.Silos.Where(s => s.IsAlive)), h => h.Count == 1, TimeSpan.FromSeconds(10));
 
         Assert.NotEqual(first.Identity.SiloId, next[0]);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"moved after {stopwatch.Elapsed}");
@@ -37,18 +37,18 @@ public sealed class SingletonTests(PostgresDatabase database) : IClassFixture<Po
         await using var b = await SiloProcess.StartAsync(database.ConnectionString, "single-b");
         var silos = new[] { a, b };
 
-        var holders = await WaitForAsync(async () => await HeldBy(silos), h => h.Count == 1, TimeSpan.FromSeconds(10));
+        var holders = await Eventually.WaitForAsync(async () => await HeldBy(silos), h => h.Count == 1, TimeSpan.FromSeconds(10));
         var victim = holders[0];
         var survivor = silos.Single(s => s != victim);
 
         var stopwatch = Stopwatch.StartNew();
         victim.Kill();
-        await WaitForAsync(async () => await HeldBy([survivor]), h => h.Count == 1, TimeSpan.FromSeconds(10));
+        await Eventually.WaitForAsync(async () => await HeldBy([survivor]), h => h.Count == 1, TimeSpan.FromSeconds(10));
         var moved = stopwatch.Elapsed;
         Assert.True(moved < TimeSpan.FromSeconds(10), $"the singleton moved after {moved}");
 
         // The singleton's own record shows the hand-over to the survivor.
-        var history = await WaitForAsync(
+        var history = await Eventually.WaitForAsync(
             async () => await survivor.Http.GetFromJsonAsync<List<HolderChange>>("/test/holders") ?? [],
             h => h.Count >= 2, TimeSpan.FromSeconds(5));
         Assert.NotEqual(history[^2].SiloId, history[^1].SiloId);
@@ -70,28 +70,5 @@ public sealed class SingletonTests(PostgresDatabase database) : IClassFixture<Po
         }
 
         return holders;
-    }
-
-    internal static Task<T> WaitForAsync<T>(Func<T> probe, Func<T, bool> done, TimeSpan timeout) =>
-        WaitForAsync(() => Task.FromResult(probe()), done, timeout);
-
-    internal static async Task<T> WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await probe();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"condition not met within {timeout}; last value: {value}");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

@@ -9,7 +9,11 @@ namespace OrleansGoRelay.Runtime.Membership;
 public sealed class PostgresMembershipTable(NpgsqlDataSource dataSource) : IMembershipTable
 {
     /// <summary>The application name every connection of a silo carries; PostgreSQL keeps 63 bytes of it.</summary>
-    public static string ApplicationNameOf(string siloId) => $"gorelay:{siloId}" is var name && name.Length > 63 ? name[..63] : $"gorelay:{siloId}";
+    public static string ApplicationNameOf(string siloId)
+    {
+        var name = $"gorelay:{siloId}";
+        return name.Length > 63 ? name[..63] : name;
+    }
 
     public async Task RegisterAsync(SiloIdentity silo, CancellationToken cancellationToken)
     {

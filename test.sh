@@ -32,6 +32,11 @@ for trx in "$results"/*.trx; do
   t="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")"; e="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+# Repeat each failure (name, message, first stack lines) at the end, where a truncated CI log still shows it.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  awk '/^  Failed /{show=1; lines=0} /^  Passed /{show=0} show && lines < 25 {print; lines++}' "$DATA/test-output.log"
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 [ "$passed" -gt 0 ] || { echo "no test ran" >&2; exit 1; }

@@ -1,8 +1,14 @@
 using System.CommandLine;
 using OrleansGoRelay.Cli.Bench;
+using OrleansGoRelay.Cli.GoTools;
 
 var root = new RootCommand("gorelay: tools for OrleansGoRelay operators, players and analysts");
 var bench = new Command("bench", "Benchmarks; figures go to the README with the command that made them");
 bench.Subcommands.Add(RuntimeBenchmark.Command());
 root.Subcommands.Add(bench);
+root.Subcommands.Add(ReplayCommand.Command());
+root.Subcommands.Add(AnalysisCommands.Classify());
+root.Subcommands.Add(AnalysisCommands.Score());
+root.Subcommands.Add(AnalysisCommands.Features());
+root.Subcommands.Add(AnalysisCommands.Review());
 return await root.Parse(args).InvokeAsync();

@@ -15,8 +15,21 @@ using OrleansGoRelay.Runtime.Storage;
 
 namespace OrleansGoRelay.Runtime.Hosting;
 
-/// <summary>The PostgreSQL a silo runs on: one data source (its sessions named after the silo) and the schema it needs.</summary>
-public sealed record PostgresSetup(NpgsqlDataSource DataSource, IReadOnlyList<Migration> Migrations);
+/// <summary>
+/// The PostgreSQL a silo runs on: the data source for grain work, a small separate one for membership, and the
+/// schema it needs. Every session of both is named after the silo. Heartbeats get their own pool because a burst
+/// of grain writes can queue thousands of commands on the main pool, and a heartbeat stuck behind them would get a
+/// live silo declared dead.
+/// </summary>
+public sealed record PostgresSetup(NpgsqlDataSource DataSource, NpgsqlDataSource MembershipDataSource, IReadOnlyList<Migration> Migrations) : IAsyncDisposable
+{
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await MembershipDataSource.DisposeAsync().ConfigureAwait(false);
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+    }
+}
 
 /// <summary>Configures a silo's grain runtime: grain assemblies, singletons and the providers (PostgreSQL or in memory).</summary>
 public sealed class GrainRuntimeBuilder
@@ -61,16 +74,24 @@ public sealed class GrainRuntimeBuilder
         Services.AddSingleton(sp =>
         {
             var silo = sp.GetRequiredService<SiloIdentity>();
-            var builder = new NpgsqlDataSourceBuilder(connectionString);
-            // Every session carries the silo's id, so membership can end all of a dead silo's sessions (fencing).
-            builder.ConnectionStringBuilder.ApplicationName = PostgresMembershipTable.ApplicationNameOf(silo.SiloId);
-            builder.ConnectionStringBuilder.KeepAlive = 5;
-            builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            return new PostgresSetup(builder.Build(), migrations);
+            NpgsqlDataSource Build(int? maxPoolSize)
+            {
+                var builder = new NpgsqlDataSourceBuilder(connectionString);
+                // Every session carries the silo's id, so membership can end all of a dead silo's sessions (fencing).
+                builder.ConnectionStringBuilder.ApplicationName = PostgresMembershipTable.ApplicationNameOf(silo.SiloId);
+                builder.ConnectionStringBuilder.KeepAlive = 5;
+                if (maxPoolSize is { } max)
+                {
+                    builder.ConnectionStringBuilder.MaxPoolSize = max;
+                }
+                builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+                return builder.Build();
+            }
+            return new PostgresSetup(Build(null), Build(2), migrations);
         });
         Services.AddSingleton(sp => sp.GetRequiredService<PostgresSetup>().DataSource);
         Services.AddSingleton<IGrainStorage, PostgresGrainStorage>();
-        Services.AddSingleton<IMembershipTable, PostgresMembershipTable>();
+        Services.AddSingleton<IMembershipTable>(sp => new PostgresMembershipTable(sp.GetRequiredService<PostgresSetup>().MembershipDataSource));
         Services.AddSingleton<IReminderTable, PostgresReminderTable>();
         Services.AddSingleton<IClusterTransport, PostgresClusterTransport>();
         Services.AddSingleton<ISingletonLocks, PostgresSingletonLocks>();

@@ -126,8 +126,10 @@ public sealed class TurnBasedExecutionTests(PostgresDatabase database) : IClassF
         {
         }
 
-        var final = await onFirst.Value();
-        var replayed = await onSecond.Value();
+        // Invalidation travels by NOTIFY, so the silos agree once it arrived; the count is 1 (stale write refused)
+        // or 2 (the second silo had already reloaded), never anything a lost or doubled write would give.
+        var (final, replayed) = await Eventually.WaitForAsync(
+            async () => (await onFirst.Value(), await onSecond.Value()), v => v.Item1 == v.Item2, TimeSpan.FromSeconds(10));
         Assert.Equal(final, replayed);
         Assert.InRange(final, 1, 2);
     }

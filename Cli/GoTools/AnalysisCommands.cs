@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Text.Json;
+using OrleansGoRelay.Go.Analysis;
+using OrleansGoRelay.Go.Engines;
+using OrleansGoRelay.Go.Records;
+using OrleansGoRelay.Go.Rules;
+using OrleansGoRelay.Go.Scoring;
+
+namespace OrleansGoRelay.Cli.GoTools;
+
+/// <summary><c>gorelay classify|features|review|score</c>: the analysis tools for players and analysts.</summary>
+internal static class AnalysisCommands
+{
+    private static Option<string> EvaluatorOption(string fallback) => new("--evaluator")
+    {
+        Description = "influence (fast heuristic) or gnugo (GNU Go estimate_score over GTP, slow)",
+        DefaultValueFactory = _ => fallback,
+    };
+
+    private static IGameEvaluator? CreateEvaluator(string name)
+    {
+        switch (name)
+        {
+            case "influence":
+                return new InfluenceEvaluator();
+            case "gnugo":
+                return new GnuGoEvaluator();
+            default:
+                Console.Error.WriteLine($"gorelay: unknown evaluator '{name}' (influence, gnugo)");
+                return null;
+        }
+    }
+
+    public static Command Classify()
+    {
+        var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections", Arity = ArgumentArity.OneOrMore };
+        var evaluatorName = EvaluatorOption("influence");
+        var command = new Command("classify", "Count games per value class (teaching, dogfight, standard), with ratings taken from the ranks") { files, evaluatorName };
+        command.SetAction(parse =>
+        {
+            var paths = parse.GetValue(files) ?? [];
+            if (!GameFiles.AllExist(paths) || CreateEvaluator(parse.GetValue(evaluatorName)!) is not { } evaluator)
+            {
+                return GameFiles.UsageError;
+            }
+            var analyzer = new GameAnalyzer(evaluator);
+            var counts = Enum.GetValues<GameClass>().ToDictionary(c => c, _ => 0L);
+            long unrated = 0, malformed = 0, games = 0;
+            foreach (var game in GameFiles.Read(paths, () => $"{games:N0} games classified"))
+            {
+                if (game.Record is null)
+                {
+                    malformed++;
+                    Console.Error.WriteLine(GameFiles.Describe(game));
+                    continue;
+                }
+                var analysis = analyzer.Analyze(game.Record);
+                counts[analysis.Class]++;
+                unrated += analysis.RatingDifferential is null ? 1 : 0;
+                games++;
+            }
+            Console.WriteLine($"games: {games:N0} (evaluator: {evaluator.Name}; {unrated:N0} without both ranks count as standard)");
+            foreach (var (gameClass, count) in counts)
+            {
+                Console.WriteLine($"{gameClass.ToString().ToLowerInvariant()}: {count:N0} ({100.0 * count / Math.Max(1, games):0.0}%)");
+            }
+            return malformed > 0 ? GameFiles.MalformedInput : 0;
+        });
+        return command;
+    }
+
+    public static Command Features()
+    {
+        var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("features", "Game features as JSON lines: opening, fighting intensity, territory balance, phases, complexity, heatmap, shapes") { files };
+        command.SetAction(parse =>
+        {
+            var paths = parse.GetValue(files) ?? [];
+            if (!GameFiles.AllExist(paths))
+            {
+                return GameFiles.UsageError;
+            }
+            var analyzer = new GameAnalyzer(new InfluenceEvaluator());
+            long malformed = 0, games = 0;
+            using var output = new StreamWriter(Console.OpenStandardOutput());
+            foreach (var game in GameFiles.Read(paths, () => $"{games:N0} games"))
+            {
+                if (game.Record is null)
+                {
+                    malformed++;
+                    Console.Error.WriteLine(GameFiles.Describe(game));
+                    continue;
+                }
+                var analysis = analyzer.Analyze(game.Record);
+                output.WriteLine(JsonSerializer.Serialize(new { file = game.File, game = game.GameNumber, black = game.Record.Black, white = game.Record.White, features = analysis.Features }, GameJson.Options));
+                games++;
+            }
+            return malformed > 0 ? GameFiles.MalformedInput : 0;
+        });
+        return command;
+    }
+
+    public static Command Review()
+    {
+        var file = new Argument<string>("file") { Description = "An .sgf or .sgf.gz file" };
+        var gameNumber = new Option<int>("--game") { Description = "Which game of the collection (from 1)", DefaultValueFactory = _ => 1 };
+        var evaluatorName = EvaluatorOption("gnugo");
+        var command = new Command("review", "Turning points, mistakes and lessons of one game") { file, gameNumber, evaluatorName };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!GameFiles.AllExist([path]) || CreateEvaluator(parse.GetValue(evaluatorName)!) is not { } evaluator)
+            {
+                return GameFiles.UsageError;
+            }
+            var wanted = parse.GetValue(gameNumber);
+            var game = GameFiles.Read([path]).FirstOrDefault(g => g.GameNumber == wanted);
+            if (game is null)
+            {
+                Console.Error.WriteLine($"gorelay: {path} has no game {wanted}");
+                return GameFiles.UsageError;
+            }
+            if (game.Record is null)
+            {
+                Console.Error.WriteLine(GameFiles.Describe(game));
+                return GameFiles.MalformedInput;
+            }
+            var analysis = new GameAnalyzer(evaluator).Analyze(game.Record);
+            var r = game.Record;
+            Console.WriteLine($"{r.Black ?? "?"} ({r.BlackRank?.ToString() ?? "?"}) vs {r.White ?? "?"} ({r.WhiteRank?.ToString() ?? "?"}), {r.Size}x{r.Size}, komi {r.Komi}, result {r.Result}");
+            Console.WriteLine($"class: {analysis.Class.ToString().ToLowerInvariant()} (rating differential {analysis.RatingDifferential?.ToString("0") ?? "unknown"}, swing variance {analysis.SwingVariance:0.###}, evaluator {evaluator.Name})");
+            Console.WriteLine($"phases: opening to move {analysis.Features.Phases.OpeningToMiddle}, endgame from move {analysis.Features.Phases.MiddleToEnd}, {analysis.Features.Phases.End} moves");
+            Console.WriteLine("turning points:");
+            foreach (var t in analysis.TurningPoints)
+            {
+                Console.WriteLine($"  move {t.MoveNumber} {t.Move}: {t.MistakeType}, {t.Swing:0.#} points in the {t.Phase}");
+            }
+            if (analysis.TurningPoints.Count == 0)
+            {
+                Console.WriteLine("  none of 3 points or more");
+            }
+            Console.WriteLine("lessons:");
+            Console.WriteLine($"  opening: {analysis.Lessons.Opening}");
+            Console.WriteLine($"  middle game: {analysis.Lessons.MiddleGameConcept}");
+            Console.WriteLine($"  endgame: {analysis.Lessons.EndgamePointsSaved:0.#} points between the players' endgames");
+            Console.WriteLine($"  tactics: {analysis.Lessons.TacticalSequence ?? "no sequence of captures and ataris"}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Score()
+    {
+        var file = new Argument<string>("file") { Description = "An .sgf or .sgf.gz file" };
+        var rulesName = new Option<string?>("--rules") { Description = "Count under these rules instead of the record's: chinese, japanese, tromp-taylor" };
+        var dead = new Option<string>("--dead") { Description = "How dead stones are found: influence (estimate) or gnugo (final_status_list dead)", DefaultValueFactory = _ => "influence" };
+        var command = new Command("score", "Count the final position of each game and compare with the recorded result") { file, rulesName, dead };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            var deadSource = parse.GetValue(dead)!;
+            if (!GameFiles.AllExist([path]) || !GameFiles.TryParseRules(parse.GetValue(rulesName), out var rules))
+            {
+                return GameFiles.UsageError;
+            }
+            if (deadSource is not ("influence" or "gnugo"))
+            {
+                Console.Error.WriteLine($"gorelay: unknown --dead '{deadSource}' (influence, gnugo)");
+                return GameFiles.UsageError;
+            }
+            var malformed = 0;
+            foreach (var game in GameFiles.Read([path]))
+            {
+                if (game.Record is not { } record)
+                {
+                    malformed++;
+                    Console.Error.WriteLine(GameFiles.Describe(game));
+                    continue;
+                }
+                var ruleSet = rules ?? record.Rules;
+                var replayer = new GameReplayer();
+                var outcome = replayer.Replay(record, ruleSet);
+                var board = replayer.LastBoard(record, ruleSet);
+                var deadStones = deadSource == "gnugo" ? GnuGoDead(record, outcome.MovesPlayed) : EstimatedDead(board, record.Komi);
+                var score = Scorer.Count(board, ruleSet, record.Komi, deadStones);
+                var stopped = outcome.Illegal is { } bad ? $" (stopped before illegal move {bad.MoveNumber})" : "";
+                Console.WriteLine($"game {game.GameNumber}: {ruleSet.Name} counting, Black {score.Black:0.#}, White {score.White:0.#} with komi {record.Komi} -> {score.Result} (recorded {record.Result}), {deadStones.Count} dead stones{stopped}");
+            }
+            return malformed > 0 ? GameFiles.MalformedInput : 0;
+        });
+        return command;
+    }
+
+    private static List<Point> EstimatedDead(Board board, double komi)
+    {
+        var ownership = InfluenceEvaluator.Evaluate(board, komi).Ownership;
+        var dead = new List<Point>();
+        foreach (var index in board.Indices())
+        {
+            var p = board.PointOf(index);
+            var owner = ownership[p.Y * board.Size + p.X];
+            if ((board[index] == Stone.Black && owner < 0) || (board[index] == Stone.White && owner > 0))
+            {
+                dead.Add(p);
+            }
+        }
+        return dead;
+    }
+
+    private static List<Point> GnuGoDead(GameRecord record, int moves)
+    {
+        using var engine = GtpEngine.StartGnuGo(level: 1, chineseRules: record.Rules.Scoring == ScoringMethod.Area);
+        GnuGoPositions.PlayTo(engine, record, moves);
+        return [.. engine.Send("final_status_list dead").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(v => Point.FromGtp(v, record.Size))];
+    }
+}

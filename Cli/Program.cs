@@ -5,6 +5,7 @@ using OrleansGoRelay.Cli.GoTools;
 var root = new RootCommand("gorelay: tools for OrleansGoRelay operators, players and analysts");
 var bench = new Command("bench", "Benchmarks; figures go to the README with the command that made them");
 bench.Subcommands.Add(RuntimeBenchmark.Command());
+bench.Subcommands.Add(GoBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(ReplayCommand.Command());
 root.Subcommands.Add(AnalysisCommands.Classify());

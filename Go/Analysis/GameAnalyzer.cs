@@ -59,7 +59,7 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
     {
         ArgumentNullException.ThrowIfNull(record);
         var evaluations = evaluator.EvaluateGame(record);
-        var trace = Trace(record);
+        var (trace, finalBoard) = Trace(record);
         var moves = trace.Count;
         var size = record.Size;
         var points = size * size;
@@ -108,7 +108,7 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
             heatmap[t.Move.Point.Y * size + t.Move.Point.X]++;
         }
         var openingId = Openings.Classify(size, record.Moves);
-        var shapes = FinalShapes(record, trace, koCaptures.Count);
+        var shapes = FinalShapes(finalBoard, trace, koCaptures.Count);
         var features = new GameFeatures(openingId, Openings.NameOf(openingId), intensity, captures, koFights,
             Math.Clamp(balance, -100, 100), phases, Math.Clamp(complexity, 0, 100), heatmap, shapes);
 
@@ -173,8 +173,8 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
 
     private sealed record MoveTrace(Move Move, int Captured, bool Atari, bool Contact, (int, int)? KoSite, int LegalMoves, int ChaseLiberties);
 
-    // One replay collecting, per move, what the features need.
-    private static List<MoveTrace> Trace(GameRecord record)
+    // One replay collecting, per move, what the features need, and the final position.
+    private static (List<MoveTrace> Trace, Board Final) Trace(GameRecord record)
     {
         var trace = new List<MoveTrace>(record.Moves.Length);
         var previousCaptures = 0;
@@ -228,14 +228,11 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
             }
             trace.Add(new MoveTrace(move, captured, atari, contact, koSite, legal, chase));
         });
-        return trace;
+        return (trace, replay.LastBoard(record));
     }
 
-    private static Shapes FinalShapes(GameRecord record, List<MoveTrace> trace, int koCaptures)
+    private static Shapes FinalShapes(Board board, List<MoveTrace> trace, int koCaptures)
     {
-        var replayer = new GameReplayer();
-        replayer.Replay(record);
-        var board = replayer.LastBoard(record);
         int eyes = 0, falseEyes = 0, seki = 0;
         foreach (var i in board.Indices())
         {

@@ -206,20 +206,7 @@ public sealed class Board
     public Board Clone(KoRule? ko = null, bool? suicideAllowed = null)
     {
         var copy = new Board(Size, ko ?? Ko, suicideAllowed ?? SuicideAllowed);
-        Array.Copy(_stones, copy._stones, _points);
-        Array.Copy(_chain, copy._chain, _points);
-        Array.Copy(_next, copy._next, _points);
-        Array.Copy(_liberties, copy._liberties, _points);
-        Array.Copy(_chainSize, copy._chainSize, _points);
-        Array.Copy(_captures, copy._captures, 3);
-        Array.Copy(_empties, copy._empties, _empties.Length);
-        Array.Copy(_emptySlot, copy._emptySlot, _points);
-        copy.EmptyCount = EmptyCount;
-        copy.Hash = Hash;
-        copy.KoPoint = KoPoint;
-        copy.KoPlayer = KoPlayer;
-        copy.StoneCount = StoneCount;
-        copy._history.CopyFrom(_history);
+        copy.CopyFrom(this);
         return copy;
     }
 

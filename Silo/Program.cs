@@ -6,7 +6,7 @@ using OrleansGoRelay.Runtime.Hosting;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddGatewayDefaults();
 builder.Services.AddGrainRuntime(runtime => runtime
-    .AddGrains(GrainsSchema.Assembly)
+    .AddGoRelayGrains()
     .UsePostgres(builder.Configuration.GetConnectionString("Postgres")
         ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (env ConnectionStrings__Postgres)."), GrainsSchema.Migrations));
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Runtime.Hosting;
 
 namespace OrleansGoRelay.Gateway.Hosting;
@@ -46,6 +47,7 @@ public static class GatewayHosting
         });
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapClusterApi();
+        app.MapLedgerApi();
         return app;
     }
 }

@@ -10,8 +10,16 @@ namespace OrleansGoRelay.Gateway.Hosting;
 public static class Problems
 {
     /// <summary>A problem result with a status, a code and a human explanation.</summary>
-    public static ProblemHttpResult Create(int status, string code, string detail) =>
-        TypedResults.Problem(statusCode: status, detail: detail, title: code.Replace('_', ' '), extensions: new Dictionary<string, object?> { ["code"] = code });
+    public static ProblemHttpResult Create(int status, string code, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null)
+    {
+        var members = new Dictionary<string, object?> { ["code"] = code };
+        foreach (var (name, value) in extensions ?? [])
+        {
+            members[name] = value;
+        }
+
+        return TypedResults.Problem(statusCode: status, detail: detail, title: code.Replace('_', ' '), extensions: members);
+    }
 }
 
 /// <summary>Turns runtime failures into problem documents instead of bare 500s.</summary>
@@ -25,6 +33,7 @@ internal sealed class GrainExceptionHandler(IProblemDetailsService problems) : I
             InconsistentStateException => (StatusCodes.Status409Conflict, "concurrent_update"),
             GrainStateCorruptedException => (StatusCodes.Status500InternalServerError, "grain_state_corrupted"),
             BadHttpRequestException bad => (bad.StatusCode, "bad_request"),
+            OrleansGoRelay.Grains.Ledger.LedgerRequestException ledger => (StatusCodes.Status400BadRequest, ledger.Problem.Code),
             _ => (0, ""),
         };
         if (status == 0)

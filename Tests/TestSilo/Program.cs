@@ -15,6 +15,7 @@ public static class TestSiloProgram
         builder.Services.AddSingleton<ProbeLog>();
         builder.Services.AddGrainRuntime(runtime => runtime
             .AddGrains(typeof(TestGrainsEndpoints).Assembly)
+            .AddGoRelayGrains()
             .AddClusterSingleton<HolderRecorder>()
             .UsePostgres(builder.Configuration.GetConnectionString("Postgres")
                 ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres."), GrainsSchema.Migrations));

@@ -1,0 +1,37 @@
+using OrleansGoRelay.Runtime;
+
+namespace OrleansGoRelay.Grains.Ledger;
+
+/// <summary>
+/// The ledger's front door: accounts, transfers, API keys and verification. Any key works (every silo activates
+/// its own; the ledger's order comes from PostgreSQL), by convention <see cref="Key"/>.
+/// </summary>
+public interface IMarketplaceGrain : IGrainWithStringKey
+{
+    /// <summary>The conventional key.</summary>
+    const string Key = "ledger";
+
+    /// <summary>Creates an account; an identical repeat reports <see cref="CreateAccountStatus.Exists"/>.</summary>
+    Task<CreateAccountResult> CreateAccount(AccountSpec spec);
+
+    /// <summary>An account with its balances, or null.</summary>
+    Task<Account?> GetAccount(string accountId);
+
+    /// <summary>Submits one linked batch (a single transfer is a batch of one); returns once durable.</summary>
+    Task<IReadOnlyList<TransferOutcome>> SubmitTransfers(IReadOnlyList<TransferRequest> batch);
+
+    /// <summary>The recorded outcome of a transfer id, or null when it is free.</summary>
+    Task<TransferOutcome?> GetTransfer(string transferId);
+
+    /// <summary>Creates an API key bound to an account; returns the key (only its hash is stored), or null if the account does not exist.</summary>
+    Task<string?> CreateApiKey(string accountId);
+
+    /// <summary>The account an API key is bound to, or null.</summary>
+    Task<string?> AccountOfApiKey(string apiKey);
+
+    /// <summary>Recomputes the hash chain and balances.</summary>
+    Task<LedgerVerification> Verify();
+}
+
+/// <summary>The outcome of creating an account, with the account as stored.</summary>
+public sealed record CreateAccountResult(CreateAccountStatus Status, Account Account);

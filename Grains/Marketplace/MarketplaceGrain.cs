@@ -1,0 +1,56 @@
+using System.Security.Cryptography;
+using System.Text;
+using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Runtime;
+
+namespace OrleansGoRelay.Grains.Marketplace;
+
+/// <summary>
+/// The ledger's front door. Reentrant: it keeps no state of its own, and letting calls overlap is what lets the
+/// store group-commit many transfers into one transaction.
+/// </summary>
+[GrainType("marketplace")]
+[Reentrant]
+public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceGrain
+{
+    public async Task<CreateAccountResult> CreateAccount(AccountSpec spec)
+    {
+        ThrowIfMalformed(TransferValidation.Check(spec));
+        var (status, account) = await ledger.CreateAccountAsync(spec);
+        return new CreateAccountResult(status, account);
+    }
+
+    public Task<Account?> GetAccount(string accountId) => ledger.GetAccountAsync(accountId);
+
+    public Task<IReadOnlyList<TransferOutcome>> SubmitTransfers(IReadOnlyList<TransferRequest> batch)
+    {
+        if (TransferValidation.Check(batch) is { } problem)
+        {
+            throw new LedgerRequestException(problem.Problem, problem.Index);
+        }
+
+        return ledger.SubmitAsync(batch);
+    }
+
+    public Task<TransferOutcome?> GetTransfer(string transferId) => ledger.GetTransferAsync(transferId);
+
+    public async Task<string?> CreateApiKey(string accountId)
+    {
+        var key = "mcp_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        return await ledger.AddApiKeyAsync(HashKey(key), accountId) ? key : null;
+    }
+
+    public Task<string?> AccountOfApiKey(string apiKey) => ledger.FindApiKeyAsync(HashKey(apiKey));
+
+    public Task<LedgerVerification> Verify() => ledger.VerifyAsync();
+
+    private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    private static void ThrowIfMalformed(LedgerProblem? problem)
+    {
+        if (problem is not null)
+        {
+            throw new LedgerRequestException(problem, null);
+        }
+    }
+}

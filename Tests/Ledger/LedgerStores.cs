@@ -1,0 +1,50 @@
+using OrleansGoRelay.Grains;
+using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Runtime.Migrations;
+using OrleansGoRelay.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace OrleansGoRelay.Tests.Ledger;
+
+/// <summary>Builds ledger stores on both providers over a migrated database.</summary>
+public static class LedgerStores
+{
+    public static async Task<ILedgerStore> CreateAsync(Provider provider, PostgresDatabase database, TimeProvider clock)
+    {
+        if (provider == Provider.InMemory)
+        {
+            return new InMemoryLedgerStore(clock);
+        }
+
+        await new MigrationRunner(database.DataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync(GrainsSchema.Migrations, CancellationToken.None);
+        await database.ExecuteAsync("TRUNCATE ledger.api_keys");
+        return new PostgresLedgerStore(database.DataSource, clock);
+    }
+
+    public static async Task DisposeAsync(ILedgerStore store)
+    {
+        switch (store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    public static async Task<string> WalletAsync(this ILedgerStore store, string id, long funding = 0, string currency = Mcp.Currency)
+    {
+        await store.CreateAccountAsync(new AccountSpec(id, AccountKind.Player, BalanceRules.DebitsMustNotExceedCredits, currency));
+        if (funding > 0)
+        {
+            var outcome = await store.SubmitAsync([new TransferRequest($"fund-{id}", SystemAccounts.Treasury, id, funding, TransferCodes.Issuance)]);
+            Assert.Equal(TransferResult.Created, outcome[0].Result);
+        }
+
+        return id;
+    }
+
+    public static async Task<TransferResult> TransferAsync(this ILedgerStore store, TransferRequest request) => (await store.SubmitAsync([request]))[0].Result;
+}

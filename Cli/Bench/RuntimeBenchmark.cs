@@ -75,7 +75,7 @@ internal static partial class RuntimeBenchmark
         Console.WriteLine($"    acknowledged {writes.Operations + writes.WarmupOperations:N0}, stored {stored:N0}{(stored == writes.Operations + writes.WarmupOperations ? "" : "  MISMATCH")}");
     }
 
-    private static async Task PgbenchAsync(string connectionString, TimeSpan duration)
+    internal static async Task PgbenchAsync(string connectionString, TimeSpan duration)
     {
         var database = await BenchDatabase.RecreateAsync(connectionString, "gorelay_bench_pgbench");
         var builder = new NpgsqlConnectionStringBuilder(database);

@@ -115,19 +115,20 @@ public sealed partial class PostgresClusterTransport(NpgsqlDataSource dataSource
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stop is null)
+        // Host shutdown and disposal may both stop the transport, concurrently: only the first does the work.
+        var stop = Interlocked.Exchange(ref _stop, null);
+        if (stop is null)
         {
             return;
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
         if (_listen is not null)
         {
             await _listen.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _stop.Dispose();
-        _stop = null;
+        stop.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Gateway.Cluster;
 using OrleansGoRelay.Gateway.Ledger;
+using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Runtime.Hosting;
 
 namespace OrleansGoRelay.Gateway.Hosting;
@@ -48,6 +49,7 @@ public static class GatewayHosting
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapClusterApi();
         app.MapLedgerApi();
+        app.MapSubsidyPoolApi();
         return app;
     }
 }

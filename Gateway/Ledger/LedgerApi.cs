@@ -282,6 +282,9 @@ public static class LedgerApi
         ? Problems.Create(StatusCodes.Status400BadRequest, "amount_must_be_positive", "amount must be a positive integer number of base units.")
         : Problems.Create(StatusCodes.Status400BadRequest, "amount_out_of_range", $"amount must be an integer number of base units from 1 to {long.MaxValue}.");
 
+    /// <summary>The HTTP answer to one transfer outcome: 201 created, 200 exists, 409 another body, 422 a recorded refusal.</summary>
+    public static IResult Answer(TransferOutcome outcome) => Single(outcome);
+
     private static IResult Single(TransferOutcome outcome) => outcome.Result switch
     {
         TransferResult.Created => TypedResults.Created($"/api/v1/transfers/{outcome.TransferId}", Status(outcome)),

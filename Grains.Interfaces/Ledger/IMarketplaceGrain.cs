@@ -1,3 +1,4 @@
+using OrleansGoRelay.Grains.Marketplace;
 using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Ledger;
@@ -6,7 +7,7 @@ namespace OrleansGoRelay.Grains.Ledger;
 /// The ledger's front door: accounts, transfers, API keys and verification. Any key works (every silo activates
 /// its own; the ledger's order comes from PostgreSQL), by convention <see cref="Key"/>.
 /// </summary>
-public interface IMarketplaceGrain : IGrainWithStringKey
+public interface IMarketplaceGrain : IGrainWithStringKey, IMarketplaceEconomy
 {
     /// <summary>The conventional key.</summary>
     const string Key = "ledger";

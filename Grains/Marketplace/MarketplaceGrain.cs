@@ -13,6 +13,19 @@ namespace OrleansGoRelay.Grains.Marketplace;
 [Reentrant]
 public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceGrain
 {
+    private readonly MarketplaceEconomy _economy = new(ledger);
+
+    public Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request) => _economy.RewardGame(request);
+
+    public Task<IReadOnlyList<TransferOutcome>> PayForInference(InferencePaymentRequest request) => _economy.PayForInference(request);
+
+    public Task<IReadOnlyList<TransferOutcome>> RewardTrainingSession(string sessionId, long pool, IReadOnlyList<Contribution> contributions) =>
+        _economy.RewardTrainingSession(sessionId, pool, contributions);
+
+    public Task<TransferOutcome> FundSubsidyPool(string fundingId, string fromAccountId, long amount) => _economy.FundSubsidyPool(fundingId, fromAccountId, amount);
+
+    public Task<TransferOutcome> PaySubsidy(string relayId, SubsidyReason reason, string occasion) => _economy.PaySubsidy(relayId, reason, occasion);
+
     public async Task<CreateAccountResult> CreateAccount(AccountSpec spec)
     {
         ThrowIfMalformed(TransferValidation.Check(spec));

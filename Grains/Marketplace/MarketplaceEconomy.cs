@@ -1,0 +1,94 @@
+using OrleansGoRelay.Grains.Ledger;
+
+namespace OrleansGoRelay.Grains.Marketplace;
+
+/// <summary>Turns the token economics into ledger batches (the Marketplace grain's payments).</summary>
+public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconomy
+{
+    public async Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var amount = TokenEconomics.GameReward(request.GameClass, request.RarityBp, request.ClarityBp, request.ModelImpactBp);
+        if (amount == 0)
+        {
+            return [];
+        }
+
+        var black = await WalletAsync(SystemAccounts.Player(request.BlackPlayerId), AccountKind.Player);
+        var white = await WalletAsync(SystemAccounts.Player(request.WhitePlayerId), AccountKind.Player);
+        return await SubmitAsync(
+        [
+            new($"game-reward:{request.GameId}:black", SystemAccounts.RewardPool, black, amount, TransferCodes.GameReward, Reference: request.GameId),
+            new($"game-reward:{request.GameId}:white", SystemAccounts.RewardPool, white, amount, TransferCodes.GameReward, Reference: request.GameId),
+        ]);
+    }
+
+    public async Task<IReadOnlyList<TransferOutcome>> PayForInference(InferencePaymentRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var data = await WalletsAsync(request.DataContributors, SystemAccounts.Player, AccountKind.Player);
+        var relays = await WalletsAsync(request.Relays, SystemAccounts.Relay, AccountKind.Relay);
+        var trainers = await WalletsAsync(request.Trainers, SystemAccounts.Trainer, AccountKind.Trainer);
+        var legs = TokenEconomics.RevenueSplit(request.Amount, data, relays, trainers);
+        return await SubmitAsync([.. legs.Select((leg, i) =>
+            new TransferRequest($"payment:{request.PaymentId}:{i}", request.ClientAccountId, leg.AccountId, leg.Amount, leg.Code, Reference: request.PaymentId))]);
+    }
+
+    public async Task<IReadOnlyList<TransferOutcome>> RewardTrainingSession(string sessionId, long pool, IReadOnlyList<Contribution> contributions)
+    {
+        ArgumentNullException.ThrowIfNull(contributions);
+        var accounts = await WalletsAsync(contributions.Select(c => c.AccountId).ToList(), SystemAccounts.Trainer, AccountKind.Trainer);
+        var byAccount = contributions.Select((c, i) => c with { AccountId = accounts[i] }).ToList();
+        var legs = TokenEconomics.ContributionRewards(pool, byAccount);
+        return await SubmitAsync([.. legs.Select((leg, i) =>
+            new TransferRequest($"session:{sessionId}:{i}", SystemAccounts.RewardPool, leg.AccountId, leg.Amount, leg.Code, Reference: sessionId))]);
+    }
+
+    public async Task<TransferOutcome> FundSubsidyPool(string fundingId, string fromAccountId, long amount) =>
+        (await SubmitAsync([new TransferRequest($"subsidy-funding:{fundingId}", fromAccountId, SystemAccounts.SubsidyPool, amount, TransferCodes.SubsidyFunding)]))[0];
+
+    public async Task<TransferOutcome> PaySubsidy(string relayId, SubsidyReason reason, string occasion)
+    {
+        var relay = await WalletAsync(SystemAccounts.Relay(relayId), AccountKind.Relay);
+        var id = $"subsidy:{Ledger.LedgerNames.NameOf(reason)}:{relayId}:{occasion}";
+        return (await SubmitAsync([new TransferRequest(id, SystemAccounts.SubsidyPool, relay, SubsidyRules.Amount(reason), SubsidyRules.Code(reason), Reference: occasion)]))[0];
+    }
+
+    private async Task<IReadOnlyList<TransferOutcome>> SubmitAsync(IReadOnlyList<TransferRequest> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        if (TransferValidation.Check(batch) is { } problem)
+        {
+            throw new LedgerRequestException(problem.Problem, problem.Index);
+        }
+
+        return await ledger.SubmitAsync(batch);
+    }
+
+    private async Task<List<string>> WalletsAsync(IReadOnlyList<string> participants, Func<string, string> name, AccountKind kind)
+    {
+        var accounts = new List<string>(participants.Count);
+        foreach (var participant in participants)
+        {
+            accounts.Add(await WalletAsync(name(participant), kind));
+        }
+
+        return accounts;
+    }
+
+    private async Task<string> WalletAsync(string accountId, AccountKind kind)
+    {
+        var spec = SystemAccounts.Wallet(accountId, kind);
+        if (TransferValidation.Check(spec) is { } problem)
+        {
+            throw new LedgerRequestException(problem, null);
+        }
+
+        await ledger.CreateAccountAsync(spec);
+        return accountId;
+    }
+}

@@ -92,7 +92,8 @@ public sealed class LedgerCrashTests(PostgresDatabase database) : IClassFixture<
             Assert.True(verify.GetProperty("chainValid").GetBoolean(), verify.ToString());
             Assert.True(verify.GetProperty("balancesMatchEntries").GetBoolean(), verify.ToString());
             Assert.Equal(0, verify.GetProperty("sumOfBalances").GetInt64());
-            Assert.Contains(HttpStatusCode.OK, statuses); // some retries found their transfer already applied
+            // Whether a retry found its transfer already applied (200) depends on where the kill fell; not asserted.
+            Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Created or HttpStatusCode.OK));
         }
         finally
         {

@@ -177,14 +177,14 @@ public static class LedgerApi
 
     private static async Task<IResult> Resolve(string pendingId, TransferKind kind, ResolveBody? body, HttpContext context, OperatorAuthorization operators, IGrainFactory grains)
     {
-        var amount = body?.Amount ?? 0;
-        if (amount != decimal.Truncate(amount) || amount is < 0 or > long.MaxValue)
+        // 0 (or none) means the full pending amount.
+        if (!TryBaseUnits(body?.Amount ?? 0, out var amount))
         {
-            return AmountProblem(amount);
+            return AmountProblem(body!.Amount!.Value);
         }
 
         var id = body?.TransferId ?? $"{pendingId}:{LedgerNames.Of(kind)}";
-        var request = new TransferRequest(id, "", "", (long)amount, 0, kind, pendingId);
+        var request = new TransferRequest(id, "", "", amount, 0, kind, pendingId);
         var submitted = await SubmitAsCallerAsync([request], context, operators, grains, pendingId);
         return submitted.Result ?? Single(submitted.Outcomes![0]);
     }
@@ -216,7 +216,9 @@ public static class LedgerApi
         }
 
         var outcome = await Ledger(grains).GetTransfer(transferId);
-        if (outcome is null || (!caller.IsOperator && outcome.Transfer is not { } t) || (!caller.IsOperator && !caller.MayRead(outcome.Transfer!.DebitAccountId) && !caller.MayRead(outcome.Transfer!.CreditAccountId)))
+        // An API key sees applied transfers touching its account; refusals and other accounts' transfers look unknown.
+        var visible = caller.IsOperator || (outcome?.Transfer is { } t && (caller.MayRead(t.DebitAccountId) || caller.MayRead(t.CreditAccountId)));
+        if (outcome is null || !visible)
         {
             return Problems.Create(StatusCodes.Status404NotFound, "transfer_not_found", $"No transfer '{transferId}' is recorded.");
         }
@@ -266,21 +268,34 @@ public static class LedgerApi
         return (null, await ledger.SubmitTransfers(requests));
     }
 
+    /// <summary>
+    /// A JSON amount as base units: a whole number from 0 to <see cref="long.MaxValue"/>. Amounts bind as decimal so
+    /// that fractions and values past 64 bits get their own problem code instead of a generic binding failure;
+    /// zero is left to the ledger's own rules (it means "full amount" for a post).
+    /// </summary>
+    public static bool TryBaseUnits(decimal amount, out long units)
+    {
+        var whole = amount == decimal.Truncate(amount) && amount is >= 0 and <= long.MaxValue;
+        units = whole ? (long)amount : 0;
+        return whole;
+    }
+
+    /// <summary>The problem for an amount <see cref="TryBaseUnits"/> refused, or for a zero amount where one is required.</summary>
+    public static ProblemHttpResult AmountProblem(decimal amount) => amount <= 0
+        ? Problems.Create(StatusCodes.Status400BadRequest, "amount_must_be_positive", "amount must be a positive integer number of base units.")
+        : Problems.Create(StatusCodes.Status400BadRequest, "amount_out_of_range", $"amount must be an integer number of base units from 1 to {long.MaxValue}.");
+
     private static TransferRequest? ToRequest(TransferBody body)
     {
-        if (body.Amount != decimal.Truncate(body.Amount) || body.Amount is < 0 or > long.MaxValue)
+        if (!TryBaseUnits(body.Amount, out var amount))
         {
             return null;
         }
 
-        return new TransferRequest(body.TransferId ?? "", body.DebitAccountId ?? "", body.CreditAccountId ?? "", (long)body.Amount, body.Code,
+        return new TransferRequest(body.TransferId ?? "", body.DebitAccountId ?? "", body.CreditAccountId ?? "", amount, body.Code,
             body.Pending ? TransferKind.Pending : TransferKind.Immediate, TimeoutSeconds: body.TimeoutSeconds, Currency: body.Currency ?? Mcp.Currency,
             Reference: body.Reference);
     }
-
-    private static ProblemHttpResult AmountProblem(decimal amount) => amount < 0
-        ? Problems.Create(StatusCodes.Status400BadRequest, "amount_must_be_positive", "amount must be a positive integer number of base units.")
-        : Problems.Create(StatusCodes.Status400BadRequest, "amount_out_of_range", $"amount must be an integer number of base units from 1 to {long.MaxValue}.");
 
     /// <summary>The HTTP answer to one transfer outcome: 201 created, 200 exists, 409 another body, 422 a recorded refusal.</summary>
     public static IResult Answer(TransferOutcome outcome) => Single(outcome);

@@ -38,14 +38,13 @@ public static class SubsidyPoolApi
             return Problems.Create(StatusCodes.Status403Forbidden, "account_not_owned", $"This API key is not bound to account '{from}'.");
         }
 
-        if (body.Amount != decimal.Truncate(body.Amount) || body.Amount <= 0 || body.Amount > long.MaxValue)
+        if (!LedgerApi.TryBaseUnits(body.Amount, out var amount) || amount == 0)
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, body.Amount <= 0 ? "amount_must_be_positive" : "amount_out_of_range",
-                "amount must be a positive integer number of base units within 64 bits.");
+            return LedgerApi.AmountProblem(body.Amount);
         }
 
         var outcome = await grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
-            .FundSubsidyPool(body.FundingId ?? Guid.NewGuid().ToString("N"), from, (long)body.Amount);
+            .FundSubsidyPool(body.FundingId ?? Guid.NewGuid().ToString("N"), from, amount);
         return LedgerApi.Answer(outcome);
     }
 

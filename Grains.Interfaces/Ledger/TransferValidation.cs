@@ -157,6 +157,24 @@ public static partial class TransferValidation
         return null;
     }
 
+    /// <summary>Throws <see cref="LedgerRequestException"/> when the account spec is malformed.</summary>
+    public static void EnsureValid(AccountSpec spec)
+    {
+        if (Check(spec) is { } problem)
+        {
+            throw new LedgerRequestException(problem, null);
+        }
+    }
+
+    /// <summary>Throws <see cref="LedgerRequestException"/> (with the item's index) when a request of the batch is malformed.</summary>
+    public static void EnsureValid(IReadOnlyList<TransferRequest> batch)
+    {
+        if (Check(batch) is { } malformed)
+        {
+            throw new LedgerRequestException(malformed.Problem, malformed.Index);
+        }
+    }
+
     [GeneratedRegex("^[A-Za-z0-9._:@-]{1,128}$")]
     private static partial Regex IdPattern();
 

@@ -24,17 +24,7 @@ public static class LedgerHashing
         hash.AppendData(previousHash);
         Field(hash, "transfer/v1");
         Field(hash, t.Sequence.ToString(CultureInfo.InvariantCulture));
-        Field(hash, t.TransferId);
-        Field(hash, t.Kind.ToString());
-        Field(hash, t.DebitAccountId);
-        Field(hash, t.CreditAccountId);
-        Field(hash, t.Amount.ToString(CultureInfo.InvariantCulture));
-        Field(hash, t.Currency);
-        Field(hash, t.Code.ToString(CultureInfo.InvariantCulture));
-        Field(hash, t.PendingId);
-        Field(hash, t.ReversesId);
-        Field(hash, t.Reference);
-        Field(hash, t.TimeoutSeconds.ToString(CultureInfo.InvariantCulture));
+        Fields(hash, t.TransferId, t.Kind, t.DebitAccountId, t.CreditAccountId, t.Amount, t.Currency, t.Code, t.PendingId, t.ReversesId, t.Reference, t.TimeoutSeconds);
         Field(hash, t.ExpiresAt is { } expires ? Micros(expires).ToString(CultureInfo.InvariantCulture) : null);
         Field(hash, Micros(t.CreatedAt).ToString(CultureInfo.InvariantCulture));
         return hash.GetHashAndReset();
@@ -46,23 +36,30 @@ public static class LedgerHashing
         ArgumentNullException.ThrowIfNull(r);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Field(hash, "request/v1");
-        Field(hash, r.TransferId);
-        Field(hash, r.Kind.ToString());
-        Field(hash, r.DebitAccountId);
-        Field(hash, r.CreditAccountId);
-        Field(hash, r.Amount.ToString(CultureInfo.InvariantCulture));
-        Field(hash, r.Currency);
-        Field(hash, r.Code.ToString(CultureInfo.InvariantCulture));
-        Field(hash, r.PendingId);
-        Field(hash, r.ReversesId);
-        Field(hash, r.Reference);
-        Field(hash, r.TimeoutSeconds.ToString(CultureInfo.InvariantCulture));
+        Fields(hash, r.TransferId, r.Kind, r.DebitAccountId, r.CreditAccountId, r.Amount, r.Currency, r.Code, r.PendingId, r.ReversesId, r.Reference, r.TimeoutSeconds);
         return hash.GetHashAndReset();
     }
 
     /// <summary>A time truncated to PostgreSQL's microsecond precision, so what is hashed is what is stored.</summary>
     public static DateTimeOffset ToStoredPrecision(DateTimeOffset time) =>
         new(time.UtcTicks - time.UtcTicks % 10, TimeSpan.Zero);
+
+    /// <summary>The fields a request and its applied transfer share, in one order for both hashes.</summary>
+    private static void Fields(IncrementalHash hash, string id, TransferKind kind, string debit, string credit, long amount, string currency, int code,
+        string? pendingId, string? reversesId, string? reference, int timeoutSeconds)
+    {
+        Field(hash, id);
+        Field(hash, kind.ToString());
+        Field(hash, debit);
+        Field(hash, credit);
+        Field(hash, amount.ToString(CultureInfo.InvariantCulture));
+        Field(hash, currency);
+        Field(hash, code.ToString(CultureInfo.InvariantCulture));
+        Field(hash, pendingId);
+        Field(hash, reversesId);
+        Field(hash, reference);
+        Field(hash, timeoutSeconds.ToString(CultureInfo.InvariantCulture));
+    }
 
     private static long Micros(DateTimeOffset time) => time.UtcTicks / 10;
 

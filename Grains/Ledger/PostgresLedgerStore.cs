@@ -21,6 +21,10 @@ public sealed class PostgresLedgerStore : ILedgerStore, IAsyncDisposable
     private const string AccountColumns =
         "account_id, kind, flags, currency, debits_posted, credits_posted, debits_pending, credits_pending, created_at";
 
+    /// <summary>Pending transfers (alias p) past their timeout at $1 and not yet resolved.</summary>
+    private const string ExpiredOpenPending =
+        "p.kind = 'pending' AND p.expires_at <= $1 AND NOT EXISTS (SELECT 1 FROM ledger.transfers r WHERE r.pending_id = p.transfer_id)";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _clock;
     private readonly Channel<Submission> _queue = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleReader = true });
@@ -133,22 +137,14 @@ public sealed class PostgresLedgerStore : ILedgerStore, IAsyncDisposable
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT last_seq, last_hash, last_time FROM ledger.chain_head FOR UPDATE"));
-            var select = new NpgsqlBatchCommand(
-                $"""
-                SELECT {TransferColumns} FROM ledger.transfers p
-                WHERE p.kind = 'pending' AND p.expires_at <= $1
-                  AND NOT EXISTS (SELECT 1 FROM ledger.transfers r WHERE r.pending_id = p.transfer_id)
-                ORDER BY p.expires_at LIMIT $2
-                """);
+            var select = new NpgsqlBatchCommand($"SELECT {TransferColumns} FROM ledger.transfers p WHERE {ExpiredOpenPending} ORDER BY p.expires_at LIMIT $2");
             select.Parameters.Add(new() { Value = now });
             select.Parameters.Add(new() { Value = limit });
             batch.BatchCommands.Add(select);
             var accounts = new NpgsqlBatchCommand(
                 $"""
                 SELECT {AccountColumns} FROM ledger.accounts WHERE account_id IN (
-                    SELECT unnest(ARRAY[p.debit_account_id, p.credit_account_id]) FROM ledger.transfers p
-                    WHERE p.kind = 'pending' AND p.expires_at <= $1
-                      AND NOT EXISTS (SELECT 1 FROM ledger.transfers r WHERE r.pending_id = p.transfer_id))
+                    SELECT unnest(ARRAY[p.debit_account_id, p.credit_account_id]) FROM ledger.transfers p WHERE {ExpiredOpenPending})
                 ORDER BY account_id FOR UPDATE
                 """);
             accounts.Parameters.Add(new() { Value = now });

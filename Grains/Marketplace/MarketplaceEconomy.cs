@@ -61,11 +61,7 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
             return [];
         }
 
-        if (TransferValidation.Check(batch) is { } problem)
-        {
-            throw new LedgerRequestException(problem.Problem, problem.Index);
-        }
-
+        TransferValidation.EnsureValid(batch);
         return await ledger.SubmitAsync(batch);
     }
 
@@ -83,11 +79,7 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
     private async Task<string> WalletAsync(string accountId, AccountKind kind)
     {
         var spec = SystemAccounts.Wallet(accountId, kind);
-        if (TransferValidation.Check(spec) is { } problem)
-        {
-            throw new LedgerRequestException(problem, null);
-        }
-
+        TransferValidation.EnsureValid(spec);
         await ledger.CreateAccountAsync(spec);
         return accountId;
     }

@@ -28,7 +28,7 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
 
     public async Task<CreateAccountResult> CreateAccount(AccountSpec spec)
     {
-        ThrowIfMalformed(TransferValidation.Check(spec));
+        TransferValidation.EnsureValid(spec);
         var (status, account) = await ledger.CreateAccountAsync(spec);
         return new CreateAccountResult(status, account);
     }
@@ -37,11 +37,7 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
 
     public Task<IReadOnlyList<TransferOutcome>> SubmitTransfers(IReadOnlyList<TransferRequest> batch)
     {
-        if (TransferValidation.Check(batch) is { } problem)
-        {
-            throw new LedgerRequestException(problem.Problem, problem.Index);
-        }
-
+        TransferValidation.EnsureValid(batch);
         return ledger.SubmitAsync(batch);
     }
 
@@ -58,12 +54,4 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
     public Task<LedgerVerification> Verify() => ledger.VerifyAsync();
 
     private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
-
-    private static void ThrowIfMalformed(LedgerProblem? problem)
-    {
-        if (problem is not null)
-        {
-            throw new LedgerRequestException(problem, null);
-        }
-    }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OrleansGoRelay.Tests.Infrastructure;
 
@@ -9,13 +8,7 @@ namespace OrleansGoRelay.Tests.Hosting;
 
 public sealed class SiloHostTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private static WebApplicationFactory<Program> Silo(string connectionString, bool migrate = true) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("ConnectionStrings:Postgres", connectionString);
-            web.UseSetting("GrainRuntime:ApplyMigrations", migrate ? "true" : "false");
-            web.UseSetting("Gateway:OperatorToken", "test-operator-token");
-        });
+    private static WebApplicationFactory<Program> Silo(string connectionString, bool migrate = true) => SiloHosts.Create(connectionString, migrate);
 
     [Fact]
     public async Task ReadyOnlyWhenPostgresIsReachableAndMigrated()
@@ -69,7 +62,7 @@ public sealed class SiloHostTests(PostgresDatabase database) : IClassFixture<Pos
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.Equal("operator_token_required", (await anonymous.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
 
-        client.DefaultRequestHeaders.Authorization = new("Bearer", "test-operator-token");
+        client.DefaultRequestHeaders.Authorization = new("Bearer", SiloHosts.OperatorToken);
         var silos = await client.GetFromJsonAsync<JsonElement[]>("/api/v1/cluster/silos");
         Assert.Contains(silos!, s => s.GetProperty("status").GetString() == "active");
 
@@ -77,10 +70,5 @@ public sealed class SiloHostTests(PostgresDatabase database) : IClassFixture<Pos
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/v1/cluster/silos", out _));
     }
 
-    private static async Task WaitReadyAsync(HttpClient client)
-    {
-        var status = await Eventually.WaitForAsync(
-            async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(20));
-        Assert.Equal(HttpStatusCode.OK, status);
-    }
+    private static Task WaitReadyAsync(HttpClient client) => SiloHosts.WaitReadyAsync(client);
 }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OrleansGoRelay.Tests.Infrastructure;
 
@@ -11,18 +10,12 @@ namespace OrleansGoRelay.Tests.Ledger;
 /// <summary>The ledger routes of API.md through the real silo host.</summary>
 public sealed class LedgerApiTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
-    private const string Token = "ledger-api-operator";
-
     private async Task<(WebApplicationFactory<Program> Host, HttpClient Client)> StartAsync()
     {
-        var host = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("ConnectionStrings:Postgres", database.ConnectionString);
-            web.UseSetting("Gateway:OperatorToken", Token);
-        });
+        var host = SiloHosts.Create(database.ConnectionString);
         var client = host.CreateClient();
-        await Eventually.WaitForAsync(async () => (await client.GetAsync("/health/ready")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        await SiloHosts.WaitReadyAsync(client);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloHosts.OperatorToken);
         return (host, client);
     }
 

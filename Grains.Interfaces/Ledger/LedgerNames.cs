@@ -31,6 +31,9 @@ public static class LedgerNames
     public static bool TryParse<TEnum>(string? name, out TEnum value) where TEnum : struct, Enum =>
         Names<TEnum>.FromName.TryGetValue(name ?? "", out value);
 
+    /// <summary>Parses a stored name of any of these enums; throws when unknown.</summary>
+    public static TEnum Parse<TEnum>(string name) where TEnum : struct, Enum => Names<TEnum>.Parse(name);
+
     /// <summary>The snake_case name of an enum value.</summary>
     public static string NameOf<TEnum>(TEnum value) where TEnum : struct, Enum => Names<TEnum>.ToName[value];
 

@@ -1,0 +1,24 @@
+using OrleansGoRelay.Runtime;
+
+namespace OrleansGoRelay.Grains.Players;
+
+/// <summary>One player's Glicko-2 rating, updated after every rated game (each game a rating period of one).</summary>
+public interface IPlayerRatingGrain : IGrainWithStringKey
+{
+    /// <summary>The rating (a new player's when the player has not played).</summary>
+    Task<PlayerRatingView> GetRating();
+
+    /// <summary>Applies a rated game once; a repeat for the same game id changes nothing and returns the current rating.</summary>
+    [RetryOnConflict]
+    Task<PlayerRatingView> Apply(RatedGame game);
+}
+
+/// <summary>Finds players by rating across the cluster. Any key works; by convention <see cref="Key"/>.</summary>
+public interface IPlayerDirectoryGrain : IGrainWithStringKey
+{
+    /// <summary>The conventional key.</summary>
+    const string Key = "players";
+
+    /// <summary>Players whose rating lies within <paramref name="range"/> of the player's, closest first (the player excluded).</summary>
+    Task<IReadOnlyList<PlayerRatingView>> FindOpponents(string playerId, double range, int limit);
+}

@@ -1,0 +1,104 @@
+using OrleansGoRelay.Go.Analysis;
+
+namespace OrleansGoRelay.Grains.Relays;
+
+/// <summary>A relay's health as the cluster sees it.</summary>
+public enum RelayHealth
+{
+    /// <summary>Heartbeats arrive on time.</summary>
+    Healthy,
+    /// <summary>A heartbeat is late (or its uplink dropped): no new sessions go there.</summary>
+    Suspect,
+    /// <summary>Declared dead: its sessions were moved elsewhere.</summary>
+    Dead,
+    /// <summary>Failed too often within the window: not routed to until the quarantine ends.</summary>
+    Quarantined,
+}
+
+/// <summary>Whether a relay takes sessions in normal operation or is kept for failover first.</summary>
+public enum RelayRole
+{
+    /// <summary>Takes routed sessions.</summary>
+    Primary,
+    /// <summary>Preferred as a failover target; routed to only when no primary fits.</summary>
+    Standby,
+}
+
+/// <summary>What a relay registers with.</summary>
+/// <param name="RelayId">The relay's id (letters, digits, '-', '_', '.'; at most 64).</param>
+/// <param name="PublicKey">Its ECDSA P-256 public key, base64 SubjectPublicKeyInfo (DER) or PEM.</param>
+/// <param name="Region">Its region (e.g. <c>eu-west</c>), looked up in the region latency matrix.</param>
+/// <param name="Latitude">Degrees north.</param>
+/// <param name="Longitude">Degrees east.</param>
+/// <param name="Capacity">The most player sessions it takes.</param>
+/// <param name="BandwidthMbps">Its bandwidth.</param>
+/// <param name="FlEnabled">Whether it takes part in federated learning.</param>
+/// <param name="Address">Where players connect (a ws:// or wss:// URL).</param>
+/// <param name="StakedTokens">Tokens its operator stakes (base units), shown and used to break routing ties.</param>
+/// <param name="Role">Primary or standby.</param>
+public sealed record RelayRegistration(
+    string RelayId, string PublicKey, string Region, double Latitude, double Longitude, int Capacity, double BandwidthMbps,
+    bool FlEnabled, string Address, long StakedTokens = 0, RelayRole Role = RelayRole.Primary);
+
+/// <summary>A heartbeat with the relay's load.</summary>
+/// <param name="Sessions">Player sessions open now.</param>
+/// <param name="LatencyMs">The relay's measured round trip to the cluster.</param>
+/// <param name="BandwidthMbps">Bandwidth measured now (0 keeps the registered figure).</param>
+/// <param name="Circuits">Open circuits (player pairs relayed).</param>
+/// <param name="CpuPercent">CPU use of the relay process.</param>
+public sealed record RelayHeartbeat(int Sessions, double LatencyMs, double BandwidthMbps, int Circuits, double CpuPercent);
+
+/// <summary>A relay as the cluster knows it.</summary>
+/// <param name="Registration">What it registered.</param>
+/// <param name="Health">Its health.</param>
+/// <param name="Sessions">Sessions at the last heartbeat.</param>
+/// <param name="Circuits">Circuits at the last heartbeat.</param>
+/// <param name="LatencyMs">Latency at the last heartbeat.</param>
+/// <param name="CpuPercent">CPU at the last heartbeat.</param>
+/// <param name="Reputation">0..100, starting at 50, +1 per training stamp it created.</param>
+/// <param name="Failures">When it was declared dead, within the quarantine window.</param>
+/// <param name="RegisteredAt">First registration.</param>
+/// <param name="LastHeartbeatAt">Last heartbeat (null before the first).</param>
+/// <param name="HealthChangedAt">When the health last changed.</param>
+/// <param name="QuarantinedUntil">When a quarantine ends.</param>
+public sealed record RelayView(
+    RelayRegistration Registration, RelayHealth Health, int Sessions, int Circuits, double LatencyMs, double CpuPercent,
+    int Reputation, IReadOnlyList<DateTimeOffset> Failures, DateTimeOffset RegisteredAt, DateTimeOffset? LastHeartbeatAt,
+    DateTimeOffset HealthChangedAt, DateTimeOffset? QuarantinedUntil)
+{
+    /// <summary>The relay's id.</summary>
+    public string RelayId => Registration.RelayId;
+
+    /// <summary>Free session slots.</summary>
+    public int FreeCapacity => Math.Max(0, Registration.Capacity - Sessions);
+}
+
+/// <summary>A player asking where to connect.</summary>
+/// <param name="PlayerId">The player.</param>
+/// <param name="Latitude">Where the player is.</param>
+/// <param name="Longitude">Where the player is.</param>
+/// <param name="GameType">Teaching games prefer stable, high-bandwidth relays; dogfights the lowest latency.</param>
+/// <param name="Region">The player's region when known (for the region latency matrix).</param>
+public sealed record RouteRequest(string PlayerId, double Latitude, double Longitude, GameClass GameType, string? Region = null);
+
+/// <summary>Why a relay scored as it did (lower total is better).</summary>
+/// <param name="DistanceKm">Great-circle distance.</param>
+/// <param name="PropagationMs">Round trip over that distance in fibre (2/3 c).</param>
+/// <param name="RegionLatencyMs">The region matrix's figure between the player's region and the relay's (0 when unknown).</param>
+/// <param name="RelayLatencyMs">The relay's own measured latency.</param>
+/// <param name="LoadPenaltyMs">Penalty for how full it is.</param>
+/// <param name="StabilityPenaltyMs">Penalty for recent failures and low reputation (teaching games weigh it).</param>
+/// <param name="BandwidthPenaltyMs">Penalty for low bandwidth (teaching games weigh it).</param>
+/// <param name="StandbyPenaltyMs">Penalty for being a standby relay in normal routing.</param>
+/// <param name="Total">The sum the relays are ranked by.</param>
+/// <param name="Preference">Which rule applied: <c>nearest</c>, <c>stable-high-bandwidth</c> or <c>lowest-latency</c>.</param>
+public sealed record RouteScore(
+    double DistanceKm, double PropagationMs, double RegionLatencyMs, double RelayLatencyMs, double LoadPenaltyMs,
+    double StabilityPenaltyMs, double BandwidthPenaltyMs, double StandbyPenaltyMs, double Total, string Preference);
+
+/// <summary>Where to connect, and why.</summary>
+/// <param name="RelayId">The chosen relay.</param>
+/// <param name="Address">Its address.</param>
+/// <param name="Score">How it scored.</param>
+/// <param name="Candidates">How many relays were eligible.</param>
+public sealed record RouteDecision(string RelayId, string Address, RouteScore Score, int Candidates);

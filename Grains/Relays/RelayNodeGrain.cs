@@ -1,0 +1,107 @@
+using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Runtime;
+
+namespace OrleansGoRelay.Grains.Relays;
+
+/// <summary>
+/// One relay. It keeps no state of its own: the relay store is shared by every silo's activation, and the health
+/// monitor moves health from there.
+/// </summary>
+[GrainType("relay-node")]
+[Reentrant]
+public sealed class RelayNodeGrain(IRelayStore store, IClusterEvents events, TimeProvider clock) : Grain, IRelayNodeGrain
+{
+    /// <summary>The event topic that asks the health monitor to probe a relay now.</summary>
+    public const string SuspectTopic = "relay-suspect";
+
+    public async Task<RelayView> Register(RelayRegistration registration)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        if (registration.RelayId != GetPrimaryKeyString())
+        {
+            throw RequestRefusedException.BadRequest("relay_id_mismatch", "The registration names another relay.");
+        }
+        Validate(registration);
+        if (await store.GetAsync(registration.RelayId).ConfigureAwait(false) is { } existing && existing.Registration.PublicKey != registration.PublicKey)
+        {
+            throw RequestRefusedException.Conflict("relay_key_mismatch", $"Relay '{registration.RelayId}' is registered with another key.");
+        }
+        var view = await store.UpsertRegistrationAsync(registration, clock.GetUtcNow()).ConfigureAwait(false);
+        // Every relay has a wallet: it pays stamp deposits and receives subsidies and revenue shares.
+        await GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
+            .CreateAccount(SystemAccounts.Wallet(SystemAccounts.Relay(registration.RelayId), AccountKind.Relay)).ConfigureAwait(false);
+        return view;
+    }
+
+    public Task<RelayView?> GetRelay() => store.GetAsync(GetPrimaryKeyString());
+
+    public async Task<RelayView> Heartbeat(RelayHeartbeat heartbeat)
+    {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        if (heartbeat.Sessions < 0 || heartbeat.Circuits < 0 || !IsNonNegative(heartbeat.LatencyMs) || !IsNonNegative(heartbeat.BandwidthMbps) || !IsNonNegative(heartbeat.CpuPercent))
+        {
+            throw RequestRefusedException.BadRequest("invalid_heartbeat", "Heartbeat figures are finite and not negative.");
+        }
+        var now = clock.GetUtcNow();
+        return await store.HeartbeatAsync(GetPrimaryKeyString(), heartbeat, relay => relay.Health switch
+            {
+                RelayHealth.Quarantined when relay.QuarantinedUntil > now => RelayHealth.Quarantined,
+                _ => RelayHealth.Healthy,
+            }, now).ConfigureAwait(false)
+            ?? throw RequestRefusedException.NotFound("unknown_relay", $"Relay '{GetPrimaryKeyString()}' is not registered.");
+    }
+
+    public Task<bool> ClaimNonce(string nonce, DateTimeOffset expiresAt) => store.ClaimNonceAsync(GetPrimaryKeyString(), nonce, expiresAt);
+
+    public async Task ReportUplinkLost()
+    {
+        if (await store.GetAsync(GetPrimaryKeyString()).ConfigureAwait(false) is { Health: RelayHealth.Healthy } relay
+            && await store.TransitionAsync(relay, RelayHealth.Suspect, relay.Failures, relay.QuarantinedUntil, clock.GetUtcNow()).ConfigureAwait(false))
+        {
+            await events.PublishAsync(SuspectTopic, relay.RelayId).ConfigureAwait(false);
+        }
+    }
+
+    private static void Validate(RelayRegistration r)
+    {
+        if (!RelayIds.IsValid(r.RelayId))
+        {
+            throw RequestRefusedException.BadRequest("invalid_relay_id", "relayId is 1 to 64 letters, digits, '.', '-' or '_'.");
+        }
+        using (var key = RelaySignature.ImportPublicKey(r.PublicKey))
+        {
+            if (key is null)
+            {
+                throw RequestRefusedException.BadRequest("invalid_public_key", "publicKey must be an ECDSA P-256 public key (base64 SubjectPublicKeyInfo or PEM).");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(r.Region) || r.Region.Length > 64)
+        {
+            throw RequestRefusedException.BadRequest("invalid_region", "region is 1 to 64 characters.");
+        }
+        if (!double.IsFinite(r.Latitude) || !double.IsFinite(r.Longitude) || Math.Abs(r.Latitude) > 90 || Math.Abs(r.Longitude) > 180)
+        {
+            throw RequestRefusedException.BadRequest("invalid_location", "latitude is within ±90 and longitude within ±180.");
+        }
+        if (r.Capacity is < 1 or > 1_000_000 || !IsNonNegative(r.BandwidthMbps) || r.StakedTokens < 0)
+        {
+            throw RequestRefusedException.BadRequest("invalid_capacity", "capacity is 1 to 1,000,000 sessions; bandwidth and stake are not negative.");
+        }
+        if (!Uri.TryCreate(r.Address, UriKind.Absolute, out var address) || address.Scheme is not ("ws" or "wss" or "http" or "https"))
+        {
+            throw RequestRefusedException.BadRequest("invalid_address", "address is an absolute ws://, wss://, http:// or https:// URL.");
+        }
+    }
+
+    private static bool IsNonNegative(double value) => double.IsFinite(value) && value >= 0;
+}
+
+/// <summary>What relay ids look like.</summary>
+public static partial class RelayIds
+{
+    /// <summary>Whether a relay id is well formed.</summary>
+    public static bool IsValid(string? relayId) => relayId is not null && Pattern().IsMatch(relayId);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+}

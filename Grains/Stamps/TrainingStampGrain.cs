@@ -1,0 +1,48 @@
+using OrleansGoRelay.Grains.Games;
+using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Runtime;
+
+namespace OrleansGoRelay.Grains.Stamps;
+
+/// <summary>
+/// One game's training stamp. The deposit transfer's id is the stamp's (<c>stamp-deposit:{game}</c>), so the ledger
+/// decides which relay stamps a game: a retry by the same relay finds its deposit and finishes the stamp, and a
+/// second relay's deposit is refused as a different body under the same id.
+/// </summary>
+[GrainType("training-stamp")]
+[Reentrant]
+public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : Grain, ITrainingStampGrain
+{
+    public async Task<TrainingStamp?> Stamp(string relayId)
+    {
+        var stampId = GetPrimaryKeyString();
+        if ((await store.GetAsync([stampId]).ConfigureAwait(false)).Count > 0)
+        {
+            return null;
+        }
+        var game = await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame().ConfigureAwait(false);
+        if (relayId != game.BlackRelay && relayId != game.WhiteRelay)
+        {
+            throw RequestRefusedException.Forbidden("not_your_game", $"Relay '{relayId}' did not carry game '{stampId}'.");
+        }
+        var ledger = GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key);
+        var wallet = SystemAccounts.Relay(relayId);
+        await ledger.CreateAccount(SystemAccounts.Wallet(wallet, AccountKind.Relay)).ConfigureAwait(false);
+        var deposit = (await ledger.SubmitTransfers(
+            [new TransferRequest("stamp-deposit:" + stampId, wallet, SystemAccounts.StampEscrow, StampRules.Deposit, TransferCodes.StampDeposit, Reference: stampId)])
+            .ConfigureAwait(false))[0];
+        if (deposit.Result == TransferResult.ExistsWithDifferentFields)
+        {
+            return null;
+        }
+        if (!deposit.Applied)
+        {
+            throw RequestRefusedException.Unprocessable(LedgerNames.Of(deposit.Result), $"The stamp deposit could not be paid: {LedgerNames.Of(deposit.Result)}.");
+        }
+        var stamp = new TrainingStamp(stampId, game.GameHash, game.BlackRelay, game.WhiteRelay, relayId, game.Black, game.White, game.Result,
+            game.TotalMoves, game.Class, game.Features, StampRules.Deposit, 0, StampStatus.Active, deposit.Transfer?.CreatedAt ?? clock.GetUtcNow(), null, null);
+        return await store.InsertAsync(stamp).ConfigureAwait(false) ? stamp : null;
+    }
+
+    public async Task<TrainingStamp?> GetStamp() => await store.GetAsync([GetPrimaryKeyString()]).ConfigureAwait(false) is [var stamp] ? stamp : null;
+}

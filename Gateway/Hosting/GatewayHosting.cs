@@ -2,9 +2,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Gateway.Games;
+using OrleansGoRelay.Gateway.Players;
+using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Runtime.Hosting;
@@ -25,6 +31,11 @@ public static class GatewayHosting
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
         builder.Services.AddSingleton<OperatorAuthorization>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RelayAuthentication>();
+        // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy").
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
         return builder;
     }
 
@@ -34,6 +45,7 @@ public static class GatewayHosting
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         // Liveness checks nothing outside the process: a database outage must not get healthy pods restarted.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
@@ -50,6 +62,10 @@ public static class GatewayHosting
         app.MapClusterApi();
         app.MapLedgerApi();
         app.MapSubsidyPoolApi();
+        app.MapStampsApi();
+        app.MapRelaysApi();
+        app.MapGamesApi();
+        app.MapPlayersApi();
         return app;
     }
 }

@@ -34,6 +34,7 @@ internal sealed class GrainExceptionHandler(IProblemDetailsService problems) : I
             GrainStateCorruptedException => (StatusCodes.Status500InternalServerError, "grain_state_corrupted"),
             BadHttpRequestException bad => (bad.StatusCode, "bad_request"),
             OrleansGoRelay.Grains.Ledger.LedgerRequestException ledger => (StatusCodes.Status400BadRequest, ledger.Problem.Code),
+            OrleansGoRelay.Grains.RequestRefusedException refused => (refused.Status, refused.Code),
             _ => (0, ""),
         };
         if (status == 0)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGoRelay.Grains.Games;
@@ -15,16 +16,15 @@ namespace OrleansGoRelay.Grains.Relays;
 /// </summary>
 public sealed partial class RelayHealthMonitor(
     IRelayStore store, IGrainFactory grains, IClusterEvents events, IOptions<RelayOptions> options, TimeProvider clock, ILogger<RelayHealthMonitor> logger)
-    : IClusterSingleton, IDisposable
+    : IClusterSingleton
 {
     private static readonly TimeSpan NoncePruneInterval = TimeSpan.FromSeconds(10);
 
-    private readonly HttpClient _probe = new(new SocketsHttpHandler { ConnectTimeout = options.Value.ProbeTimeout, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
-    {
-        Timeout = options.Value.ProbeTimeout,
-    };
+    /// <summary>Shared by every monitor instance; each probe bounds its own time. Never disposed, so a late probe during shutdown cannot hit a disposed client.</summary>
+    private static readonly HttpClient Probe = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) }) { Timeout = Timeout.InfiniteTimeSpan };
 
-    private readonly SemaphoreSlim _wake = new(0);
+    /// <summary>Wakes the loop early when a relay turns suspect (nothing to dispose: a wait on it ends with the loop's token).</summary>
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public string Name => "relay-health-monitor";
 
@@ -32,7 +32,7 @@ public sealed partial class RelayHealthMonitor(
     {
         using var subscription = events.Subscribe(RelayNodeGrain.SuspectTopic, _ =>
         {
-            _wake.Release();
+            _wake.Writer.TryWrite(true);
             return Task.CompletedTask;
         });
         var lastPrune = clock.GetUtcNow();
@@ -51,7 +51,17 @@ public sealed partial class RelayHealthMonitor(
             {
                 LogSweepFailed(logger, e);
             }
-            await _wake.WaitAsync(options.Value.SweepInterval, cancellationToken).ConfigureAwait(false);
+            using var nap = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            nap.CancelAfter(options.Value.SweepInterval);
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(nap.Token).ConfigureAwait(false);
+                _wake.Reader.TryRead(out _);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The sweep interval passed without a wake-up.
+            }
         }
     }
 
@@ -145,21 +155,17 @@ public sealed partial class RelayHealthMonitor(
             return false;
         }
         var builder = new UriBuilder(address) { Scheme = address.Scheme is "wss" or "https" ? "https" : "http", Path = "/health", Query = "" };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.ProbeTimeout);
         try
         {
-            using var response = await _probe.GetAsync(builder.Uri, cancellationToken).ConfigureAwait(false);
+            using var response = await Probe.GetAsync(builder.Uri, timeout.Token).ConfigureAwait(false);
             return response.IsSuccessStatusCode;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             return false;
         }
-    }
-
-    public void Dispose()
-    {
-        _probe.Dispose();
-        _wake.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relay health sweep failed")]

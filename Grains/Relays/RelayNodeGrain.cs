@@ -95,13 +95,3 @@ public sealed class RelayNodeGrain(IRelayStore store, IClusterEvents events, Tim
 
     private static bool IsNonNegative(double value) => double.IsFinite(value) && value >= 0;
 }
-
-/// <summary>What relay ids look like.</summary>
-public static partial class RelayIds
-{
-    /// <summary>Whether a relay id is well formed.</summary>
-    public static bool IsValid(string? relayId) => relayId is not null && Pattern().IsMatch(relayId);
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
-    private static partial System.Text.RegularExpressions.Regex Pattern();
-}

@@ -16,7 +16,7 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public Task<IReadOnlyList<TrainingStamp>> GetAsync(IReadOnlyCollection<string> stampIds) =>
-        QueryAsync($"SELECT {Columns} FROM market.stamps WHERE stamp_id = ANY($1)", stampIds.ToArray());
+        QueryAsync($"SELECT {Columns} FROM market.stamps WHERE stamp_id = ANY($1)", [stampIds.ToArray()]);
 
     public async Task<bool> InsertAsync(TrainingStamp stamp)
     {

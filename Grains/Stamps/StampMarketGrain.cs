@@ -180,9 +180,9 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
             subsidy = LedgerNames.Of(outcome.Result);
         }
         var contributors = stamps
-            .SelectMany(s => new[] { (s.BlackRelay, "relay"), (s.WhiteRelay, "relay"), (s.BlackPlayer, "player"), (s.WhitePlayer, "player") })
-            .Where(c => c.Item1 is not null)
-            .GroupBy(c => (Id: c.Item1!, Role: c.Item2))
+            .SelectMany(s => new[] { (Id: s.BlackRelay, Role: "relay"), (Id: s.WhiteRelay, Role: "relay"), (Id: (string?)s.BlackPlayer, Role: "player"), (Id: (string?)s.WhitePlayer, Role: "player") }
+                .Where(c => c.Id is not null).Distinct())
+            .GroupBy(c => (Id: c.Id!, c.Role))
             .Select(g => new ModelContributor(g.Key.Id, g.Key.Role, g.Count()))
             .OrderBy(c => c.Role, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal)
             .ToList();

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using OrleansGoRelay.Tests.Infrastructure;
+
+namespace OrleansGoRelay.Tests.Games;
+
+/// <summary>The game and player routes of API.md through the real silo host and PostgreSQL.</summary>
+public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    private static object Move(string player, int number, string move) => new { player, moveNumber = number, move };
+
+    [Fact]
+    public async Task MovesAreValidatedIdempotentByNumberAndEndInConsensusAndRatings()
+    {
+        await using var host = SiloHosts.Create(database.ConnectionString);
+        var client = host.CreateClient();
+        await SiloHosts.WaitReadyAsync(client);
+
+        var created = await TestRelay.PostAsync(client, "/api/v1/games", new { gameId = "g-api-1", black = "alice", white = "bob", size = 9, rules = "chinese", rated = true });
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal(7.5, created.Body.GetProperty("spec").GetProperty("komi").GetDouble());
+        Assert.Equal("playing", created.Body.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await TestRelay.PostAsync(client, "/api/v1/games", new { gameId = "g-api-1", black = "alice", white = "bob", size = 9, rules = "chinese", rated = true })).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await TestRelay.PostAsync(client, "/api/v1/games", new { gameId = "g-api-1", black = "alice", white = "carol", size = 9 })).Status);
+
+        var first = await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 1, "E5"));
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal("E5", first.Body.GetProperty("move").GetProperty("move").GetString());
+        var repeat = await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 1, "e5"));
+        Assert.Equal(HttpStatusCode.OK, repeat.Status);
+        Assert.True(repeat.Body.GetProperty("repeated").GetBoolean());
+
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 1, "D4"), HttpStatusCode.Conflict, "move_out_of_order");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 3, "D4"), HttpStatusCode.Conflict, "move_out_of_order");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 2, "D4"), HttpStatusCode.Conflict, "not_your_turn");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("bob", 2, "E5"), (HttpStatusCode)422, "illegal_move");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("bob", 2, "Z99"), HttpStatusCode.BadRequest, "malformed_vertex");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("bob", 2, "J10"), HttpStatusCode.BadRequest, "malformed_vertex");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("mallory", 2, "D4"), HttpStatusCode.Forbidden, "not_a_player");
+        await AssertProblemAsync(client, "/api/v1/games/nope/moves", Move("bob", 1, "D4"), HttpStatusCode.NotFound, "unknown_game");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/result", new { player = "alice", result = "B+1" }, HttpStatusCode.Conflict, "game_not_ended");
+
+        Assert.Equal(HttpStatusCode.OK, (await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/moves", Move("bob", 2, "pass"))).Status);
+        var end = await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/moves", Move("alice", 3, "pass"));
+        Assert.Equal("counting", end.Body.GetProperty("state").GetString());
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/moves", Move("bob", 4, "D4"), HttpStatusCode.Conflict, "game_over");
+        await AssertProblemAsync(client, "/api/v1/games/g-api-1/result", new { player = "alice", result = "B wins" }, HttpStatusCode.BadRequest, "malformed_result");
+
+        Assert.Equal(HttpStatusCode.OK, (await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/result", new { player = "alice", result = "B+73.5" })).Status);
+        var agreed = await TestRelay.PostAsync(client, "/api/v1/games/g-api-1/result", new { player = "bob", result = "b+73.5" });
+        Assert.Equal("agreed", agreed.Body.GetProperty("state").GetString());
+        Assert.True(agreed.Body.GetProperty("consensus").GetBoolean());
+        Assert.True(agreed.Body.GetProperty("rated").GetBoolean());
+
+        var sgf = await client.GetStringAsync("/api/v1/games/g-api-1/sgf");
+        Assert.Contains("RE[B+73.5]", sgf, StringComparison.Ordinal);
+        Assert.Contains(";B[ee];W[];B[]", sgf, StringComparison.Ordinal);
+
+        // Glicko-2 from 1500/350/0.06 after one win against an equal opponent: 1662.3 (Glickman's formulas, τ = 0.5).
+        var alice = await client.GetFromJsonAsync<JsonElement>("/api/v1/players/alice");
+        var bob = await client.GetFromJsonAsync<JsonElement>("/api/v1/players/bob");
+        Assert.Equal(1662.3, alice.GetProperty("rating").GetDouble(), 1);
+        Assert.Equal(1337.7, bob.GetProperty("rating").GetDouble(), 1);
+        Assert.Equal(1, alice.GetProperty("games").GetInt32());
+        var opponents = await client.GetFromJsonAsync<JsonElement>("/api/v1/players/alice/opponents?range=400&limit=5");
+        Assert.Equal("bob", opponents[0].GetProperty("playerId").GetString());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/players/alice/opponents?range=100")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task DisagreeingResultsAreADisputeAndLeaveRatingsAlone()
+    {
+        await using var host = SiloHosts.Create(database.ConnectionString);
+        var client = host.CreateClient();
+        await SiloHosts.WaitReadyAsync(client);
+        await TestRelay.PostAsync(client, "/api/v1/games", new { gameId = "g-api-2", black = "dora", white = "emil", size = 9 });
+        await TestRelay.PostAsync(client, "/api/v1/games/g-api-2/moves", Move("dora", 1, "resign"));
+        await TestRelay.PostAsync(client, "/api/v1/games/g-api-2/result", new { player = "dora", result = "W+R" });
+        var disputed = await TestRelay.PostAsync(client, "/api/v1/games/g-api-2/result", new { player = "emil", result = "B+R" });
+        Assert.Equal("disputed", disputed.Body.GetProperty("state").GetString());
+        Assert.False(disputed.Body.GetProperty("consensus").GetBoolean());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/players/dora")).GetProperty("games").GetInt32());
+    }
+
+    private static async Task AssertProblemAsync(HttpClient client, string path, object body, HttpStatusCode status, string code)
+    {
+        using var response = await client.PostAsJsonAsync(path, body);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+}

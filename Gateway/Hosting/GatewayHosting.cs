@@ -11,6 +11,7 @@ using OrleansGoRelay.Gateway.Cluster;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Players;
 using OrleansGoRelay.Gateway.Relays;
+using OrleansGoRelay.Telemetry;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Runtime.Hosting;
@@ -20,6 +21,9 @@ namespace OrleansGoRelay.Gateway.Hosting;
 /// <summary>The hosting defaults every process serving the gateway shares: health, problem details, OpenAPI, auth.</summary>
 public static class GatewayHosting
 {
+    /// <summary>The meter the product's instruments belong to (OrleansGoRelay.Grains.GoRelayMeter).</summary>
+    public const string GoRelayMeterName = "OrleansGoRelay";
+
     /// <summary>Registers the gateway's services.</summary>
     public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder)
     {
@@ -33,6 +37,8 @@ public static class GatewayHosting
         builder.Services.AddSingleton<OperatorAuthorization>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RelayAuthentication>();
+        builder.Services.AddSingleton<RelayUplinkHub>();
+        builder.Services.AddSingleton(_ => new PrometheusExporter(GoRelayMeterName));
         // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy").
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
@@ -59,11 +65,14 @@ public static class GatewayHosting
             },
         });
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/metrics", (PrometheusExporter metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithTags("Operations").WithSummary("Prometheus text format 0.0.4.");
         app.MapClusterApi();
         app.MapLedgerApi();
         app.MapSubsidyPoolApi();
         app.MapStampsApi();
         app.MapRelaysApi();
+        app.MapRelayUplinkApi();
         app.MapGamesApi();
         app.MapPlayersApi();
         return app;

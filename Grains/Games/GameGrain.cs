@@ -123,6 +123,7 @@ public sealed partial class GameGrain(
             await CommitAsync(next, replayOnFailure: true).ConfigureAwait(false);
         }
 
+        GameMetrics.Moves.Add(1);
         await PublishAsync(new GameEvent("move", GetPrimaryKeyString(), next.State, accepted, next.Result)).ConfigureAwait(false);
         return new MoveAccepted(GetPrimaryKeyString(), accepted, next.State, next.Result, Repeated: false);
     }
@@ -164,6 +165,7 @@ public sealed partial class GameGrain(
         await CommitAsync(next, replayOnFailure: false).ConfigureAwait(false);
         if (next.State is GameState.Agreed or GameState.Disputed)
         {
+            (next.State == GameState.Agreed ? GameMetrics.Agreed : GameMetrics.Disputed).Add(1);
             await relays.RemoveSessionsAsync(GetPrimaryKeyString()).ConfigureAwait(false);
             await PublishAsync(new GameEvent("result", GetPrimaryKeyString(), next.State, Result: next.Result)).ConfigureAwait(false);
         }

@@ -1,0 +1,9 @@
+using OrleansGoRelay.RelayAgent;
+
+// gorelay-relay --Relay:RelayId=r1 --Relay:Gateways:0=http://127.0.0.1:8080 --urls http://127.0.0.1:7101
+// Settings live beside the binary, wherever the process is started from.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddRelayAgent();
+var app = builder.Build();
+app.MapRelayAgent();
+app.Run();

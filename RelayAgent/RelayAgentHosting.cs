@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OrleansGoRelay.Telemetry;
+
+namespace OrleansGoRelay.RelayAgent;
+
+/// <summary>Wires the relay agent: its link to the cluster, the players' endpoint, health and metrics.</summary>
+public static class RelayAgentHosting
+{
+    /// <summary>Registers the agent's services.</summary>
+    public static WebApplicationBuilder AddRelayAgent(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RelayAgentOptions>().BindConfiguration(RelayAgentOptions.Section);
+        builder.Services.AddSingleton<RelayAgentMetrics>();
+        builder.Services.AddSingleton<GatewayLink>();
+        builder.Services.AddSingleton<PlayerSessions>();
+        builder.Services.AddSingleton(_ => new PrometheusExporter(RelayAgentMetrics.MeterName));
+        builder.Services.AddHostedService(sp =>
+        {
+            // The link registers the address players reach, known only once the server listens.
+            var link = sp.GetRequiredService<GatewayLink>();
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayAgentOptions>>().Value;
+            var lifetime = sp.GetRequiredService<IHostApplicationLifetime>();
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                var listening = sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1";
+                link.Address = options.PublicAddress ?? listening.Replace("http", "ws", StringComparison.Ordinal);
+            });
+            return new StartAfterListening(link, lifetime);
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>/play</c>, <c>/health</c> and <c>/metrics</c>.</summary>
+    public static WebApplication MapRelayAgent(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
+        app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
+        app.MapGet("/metrics", (PrometheusExporter metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.Map("/play", (HttpContext context, PlayerSessions sessions) => sessions.HandleAsync(context));
+        return app;
+    }
+
+    /// <summary>Starts the link once the server listens (so the registered address is real).</summary>
+    private sealed class StartAfterListening(GatewayLink link, IHostApplicationLifetime lifetime) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() => _ = link.StartAsync(lifetime.ApplicationStopping));
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => link.StopAsync(cancellationToken);
+    }
+}

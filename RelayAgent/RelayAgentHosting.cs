@@ -38,6 +38,7 @@ public static class RelayAgentHosting
         ArgumentNullException.ThrowIfNull(app);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
         app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", (PrometheusExporter metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.Map("/play", (HttpContext context, PlayerSessions sessions) => sessions.HandleAsync(context));
         return app;

@@ -65,6 +65,8 @@ public static class GatewayHosting
             },
         });
         app.MapOpenApi("/openapi/{documentName}.json");
+        // Listening starts now, not at the first scrape, so nothing recorded before it is missed.
+        app.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", (PrometheusExporter metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .WithTags("Operations").WithSummary("Prometheus text format 0.0.4.");
         app.MapClusterApi();

@@ -66,6 +66,12 @@ public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<Post
         var opponents = await client.GetFromJsonAsync<JsonElement>("/api/v1/players/alice/opponents?range=400&limit=5");
         Assert.Equal("bob", opponents[0].GetProperty("playerId").GetString());
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/players/alice/opponents?range=100")).GetArrayLength());
+
+        using var metrics = await client.GetAsync("/metrics");
+        Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
+        var text = await metrics.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE gorelay_game_moves_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE gorelay_game_consensus_total counter", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -263,12 +263,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
 
     private async Task<HttpResponseMessage> SignedAsync(HttpMethod method, string path, byte[] body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, Gateway + path) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        foreach (var (name, value) in RelaySignature.Sign(_key, Settings.RelayId, method.Method, path, body, DateTimeOffset.UtcNow))
-        {
-            request.Headers.Add(name, value);
-        }
+        using var request = RelaySignature.CreateRequest(_key, Settings.RelayId, method, Gateway + path, path, body, DateTimeOffset.UtcNow);
         return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
 

@@ -74,8 +74,7 @@ public static class StampsApi
         {
             return problem!;
         }
-        var existed = await Market(grains).GetModel(request.Body.ModelHash ?? "") is not null;
-        var model = await Market(grains).SubmitModel(request.RelayId, request.Body);
-        return existed ? TypedResults.Ok(model) : TypedResults.Created($"/api/v1/models/{model.ModelHash}", model);
+        var (model, created) = await Market(grains).SubmitModel(request.RelayId, request.Body);
+        return created ? TypedResults.Created($"/api/v1/models/{model.ModelHash}", model) : TypedResults.Ok(model);
     }
 }

@@ -28,7 +28,7 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
     /// <summary>The largest signed body accepted.</summary>
     public const int MaxBodyBytes = 1 << 20;
 
-    private readonly ConcurrentDictionary<string, (string Text, ECDsa Key)> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
 
     /// <summary>Verifies a request and parses its body as <typeparamref name="T"/>.</summary>
     /// <param name="context">The request.</param>
@@ -36,10 +36,20 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
     public async Task<(SignedRequest<T>? Request, IResult? Problem)> VerifyAsync<T>(HttpContext context, Func<T, string?>? registeringKey = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (relayId, body, problem) = await VerifyAsync(context, registeringKey is null ? null : bytes => Parse<T>(bytes) is { } parsed ? registeringKey(parsed) : null).ConfigureAwait(false);
+        // A registration's body is read before the check (it carries the key); it is parsed once.
+        var parsed = default(T);
+        var (relayId, body, problem) = await VerifyAsync(context, registeringKey is null ? null : bytes =>
+        {
+            parsed = Parse<T>(bytes);
+            return parsed is { } value ? registeringKey(value) : null;
+        }).ConfigureAwait(false);
         if (problem is not null)
         {
             return (null, problem);
+        }
+        if (parsed is not null)
+        {
+            return (new SignedRequest<T>(relayId!, parsed), null);
         }
         T? value;
         try
@@ -122,24 +132,39 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
             body = buffer.ToArray();
         }
 
-        var keyText = registeringKey is null
-            ? (await grains.GetGrain<IRelayNodeGrain>(relayId).GetRelay().ConfigureAwait(false))?.Registration.PublicKey
-            : registeringKey(body);
-        if (keyText is null)
+        // A registered relay's key never changes (another key is refused at registration), so it is read once per
+        // silo; a registration's own key is used for that request only and never cached.
+        ECDsa? key;
+        if (registeringKey is not null)
         {
-            return registeringKey is null
-                ? Fail(StatusCodes.Status401Unauthorized, "unknown_relay", $"Relay '{relayId}' is not registered.")
-                : Fail(StatusCodes.Status400BadRequest, "invalid_public_key", "The registration carries no public key.");
+            key = registeringKey(body) is { } offered ? RelaySignature.ImportPublicKey(offered) : null;
+            if (key is null)
+            {
+                return Fail(StatusCodes.Status400BadRequest, "invalid_public_key", "publicKey must be an ECDSA P-256 public key (base64 SubjectPublicKeyInfo or PEM).");
+            }
         }
-        var key = KeyOf(relayId, keyText);
-        if (key is null)
+        else if (!_keys.TryGetValue(relayId, out key))
         {
-            return Fail(StatusCodes.Status400BadRequest, "invalid_public_key", "publicKey must be an ECDSA P-256 public key (base64 SubjectPublicKeyInfo or PEM).");
+            var registered = (await grains.GetGrain<IRelayNodeGrain>(relayId).GetRelay().ConfigureAwait(false))?.Registration.PublicKey;
+            if (registered is null)
+            {
+                return Fail(StatusCodes.Status401Unauthorized, "unknown_relay", $"Relay '{relayId}' is not registered.");
+            }
+            key = RelaySignature.ImportPublicKey(registered);
+            if (key is null)
+            {
+                return Fail(StatusCodes.Status400BadRequest, "invalid_public_key", "The registered key is not an ECDSA P-256 key.");
+            }
+            key = _keys.GetOrAdd(relayId, key);
         }
         bool valid;
         lock (key)
         {
             valid = RelaySignature.Verify(key, context.Request.Method, context.Request.GetEncodedPathAndQuery(), timestamp, nonce, body, signature);
+        }
+        if (registeringKey is not null)
+        {
+            key.Dispose();
         }
         if (!valid)
         {
@@ -151,20 +176,6 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
             return Fail(StatusCodes.Status409Conflict, "replayed_request", "This nonce was used before: the request is a replay.");
         }
         return (relayId, body, null);
-    }
-
-    private ECDsa? KeyOf(string relayId, string keyText)
-    {
-        if (_keys.TryGetValue(relayId, out var cached) && cached.Text == keyText)
-        {
-            return cached.Key;
-        }
-        var key = RelaySignature.ImportPublicKey(keyText);
-        if (key is not null)
-        {
-            _keys[relayId] = (keyText, key);
-        }
-        return key;
     }
 
     private static (string?, byte[], IResult?) Fail(int status, string code, string detail) => (null, [], Problems.Create(status, code, detail));

@@ -192,6 +192,10 @@ public static class SubsidyRules
         _ => throw new ArgumentOutOfRangeException(nameof(reason)),
     };
 
+    /// <summary>The transfer id of a subsidy: one per relay, reason and occasion, so each is paid at most once.</summary>
+    public static string TransferId(string relayId, SubsidyReason reason, string occasion) =>
+        $"subsidy:{Ledger.LedgerNames.NameOf(reason)}:{relayId}:{occasion}";
+
     /// <summary>Whether a model's performance earns <see cref="SubsidyReason.ModelImprovement"/> (percentages).</summary>
     public static bool IsModelImprovement(double winRate, double predictionAccuracy) => winRate > 60 && predictionAccuracy > 70;
 }

@@ -51,6 +51,26 @@ public static class RelaySignature
         ];
     }
 
+    /// <summary>A signed HTTP request with a JSON body (relay agents and tests send these).</summary>
+    /// <param name="key">The relay's private key.</param>
+    /// <param name="relayId">The relay.</param>
+    /// <param name="method">The method.</param>
+    /// <param name="url">Where to send it (absolute, or relative to the client's base address).</param>
+    /// <param name="pathAndQuery">The path and query the gateway will see (what is signed).</param>
+    /// <param name="body">The JSON body (empty for none).</param>
+    /// <param name="now">The signing time.</param>
+    public static HttpRequestMessage CreateRequest(ECDsa key, string relayId, HttpMethod method, string url, string pathAndQuery, byte[] body, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        var request = new HttpRequestMessage(method, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        foreach (var (name, value) in Sign(key, relayId, method.Method, pathAndQuery, body, now))
+        {
+            request.Headers.Add(name, value);
+        }
+        return request;
+    }
+
     /// <summary>Whether a signature over the request is valid for the public key.</summary>
     public static bool Verify(ECDsa publicKey, string method, string pathAndQuery, long timestampMs, string nonce, ReadOnlySpan<byte> body, string signature)
     {

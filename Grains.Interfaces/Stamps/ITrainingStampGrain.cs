@@ -15,6 +15,11 @@ public interface ITrainingStampGrain : IGrainWithStringKey
     Task<TrainingStamp?> GetStamp();
 }
 
+/// <summary>A model submission's answer.</summary>
+/// <param name="Model">The model as recorded.</param>
+/// <param name="Created">Whether this submission recorded it (false for a repeat).</param>
+public sealed record ModelSubmitted(ModelRecord Model, bool Created);
+
 /// <summary>The stamp market: batches, listings, burns and models. Any key works; by convention <see cref="Key"/>.</summary>
 public interface IStampMarketGrain : IGrainWithStringKey
 {
@@ -33,8 +38,8 @@ public interface IStampMarketGrain : IGrainWithStringKey
     /// <summary>Burns stamps the relay owns; all are checked first (unknown_stamp, stamp_not_owned, stamp_too_young), then each is burned once.</summary>
     Task<BurnResult> Burn(string relayId, IReadOnlyList<string> stampIds);
 
-    /// <summary>Records a model trained on stamps the relay may access; an identical repeat returns the record.</summary>
-    Task<ModelRecord> SubmitModel(string relayId, ModelSubmission model);
+    /// <summary>Records a model trained on stamps the relay may access; an identical repeat returns the record with <c>Created</c> false.</summary>
+    Task<ModelSubmitted> SubmitModel(string relayId, ModelSubmission model);
 
     /// <summary>A model, or null.</summary>
     Task<ModelRecord?> GetModel(string modelHash);

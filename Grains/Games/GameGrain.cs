@@ -28,6 +28,9 @@ public sealed partial class GameGrain(
     TimeProvider clock,
     ILogger<GameGrain> logger) : Grain, IGameGrain
 {
+    /// <summary>How a resignation is recorded among the moves.</summary>
+    private const string Resign = "resign";
+
     private GoGame? _board;
 
     private GameRecordState State => record.State;
@@ -88,12 +91,12 @@ public sealed partial class GameGrain(
 
         var text = (move.Move ?? "").Trim();
         var now = clock.GetUtcNow();
-        var isResign = text.Equals("resign", StringComparison.OrdinalIgnoreCase);
+        var isResign = text.Equals(Resign, StringComparison.OrdinalIgnoreCase);
         var next = State;
         PlayedMove accepted;
         if (isResign)
         {
-            accepted = new PlayedMove(played + 1, Letter(color), "resign", now);
+            accepted = new PlayedMove(played + 1, Letter(color), Resign, now);
             next = next with
             {
                 Moves = [.. State.Moves, accepted],
@@ -329,9 +332,9 @@ public sealed partial class GameGrain(
             return false;
         }
         var text = (move ?? "").Trim();
-        if (text.Equals("resign", StringComparison.OrdinalIgnoreCase))
+        if (text.Equals(Resign, StringComparison.OrdinalIgnoreCase))
         {
-            return last.Move == "resign";
+            return last.Move == Resign;
         }
         try
         {
@@ -400,25 +403,29 @@ public sealed partial class GameGrain(
         var game = new GoGame(spec.Size, RuleSet.FromName(spec.Rules)!, spec.Komi, Handicap.FixedPoints(spec.Size, spec.Handicap));
         foreach (var move in state.Moves)
         {
-            var color = move.Color == "B" ? Color.Black : Color.White;
-            if (move.Move == "resign")
+            if (move.Move == Resign)
             {
-                game.Resign(color);
+                game.Resign(move.Color == "B" ? Color.Black : Color.White);
             }
             else
             {
-                game.Play(new Move(color, Point.FromGtp(move.Move, spec.Size)));
+                game.Play(BoardMove(move, spec.Size));
             }
         }
         return game;
     }
 
+    /// <summary>The stones and passes of a game (a resignation puts nothing on the board).</summary>
+    private static IEnumerable<Move> BoardMoves(GameRecordState state, int size) =>
+        state.Moves.Where(m => m.Move != Resign).Select(m => BoardMove(m, size));
+
+    private static Move BoardMove(PlayedMove move, int size) => new(move.Color == "B" ? Color.Black : Color.White, Point.FromGtp(move.Move, size));
+
     private static GameRecord ToRecord(GameSpec spec, GameRecordState state)
     {
         Rank? RankOf(int index) => state.RatingsBefore is [_, _] ratings ? Rank.FromValue(RatingScale.RankOf(ratings[index].Rating)) : null;
         var setup = Handicap.FixedPoints(spec.Size, spec.Handicap).Select(p => new SetupStone(0, p, Stone.Black)).ToList();
-        var moves = state.Moves.Where(m => m.Move != "resign")
-            .Select(m => new Move(m.Color == "B" ? Color.Black : Color.White, Point.FromGtp(m.Move, spec.Size))).ToArray();
+        var moves = BoardMoves(state, spec.Size).ToArray();
         return new GameRecord(spec.Size, spec.Komi ?? 0, RuleSet.FromName(spec.Rules)!, spec.Handicap, spec.Black, spec.White,
             RankOf(0), RankOf(1), GameResult.Parse(state.Result), state.CreatedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), setup, moves);
     }
@@ -449,10 +456,10 @@ public sealed partial class GameGrain(
             Add(root, "RE", result);
         }
         var parent = root;
-        foreach (var move in state.Moves.Where(m => m.Move != "resign"))
+        foreach (var move in BoardMoves(state, spec.Size))
         {
             var node = new SgfNode();
-            Add(node, move.Color, Point.FromGtp(move.Move, spec.Size).ToSgf());
+            Add(node, move.Player.ToLetter().ToString(), move.Point.ToSgf());
             parent.Children.Add(node);
             parent = node;
         }

@@ -50,7 +50,7 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
     public async Task<TransferOutcome> PaySubsidy(string relayId, SubsidyReason reason, string occasion)
     {
         var relay = await WalletAsync(SystemAccounts.Relay(relayId), AccountKind.Relay);
-        var id = $"subsidy:{Ledger.LedgerNames.NameOf(reason)}:{relayId}:{occasion}";
+        var id = SubsidyRules.TransferId(relayId, reason, occasion);
         return (await SubmitAsync([new TransferRequest(id, SystemAccounts.SubsidyPool, relay, SubsidyRules.Amount(reason), SubsidyRules.Code(reason), Reference: occasion)]))[0];
     }
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using OrleansGoRelay.Go.Ratings;
+using OrleansGoRelay.Grains.Storage;
 
 namespace OrleansGoRelay.Grains.Players;
 
@@ -53,11 +54,7 @@ public sealed class PostgresPlayerDirectory(NpgsqlDataSource dataSource) : IPlay
             INSERT INTO players.ratings (player_id, rating, deviation, volatility, games, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (player_id) DO UPDATE SET rating = $2, deviation = $3, volatility = $4, games = $5, updated_at = $6
             WHERE players.ratings.games <= $5
-            """);
-        foreach (var value in new object[] { player.PlayerId, player.Rating, player.Deviation, player.Volatility, player.Games, now })
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
+            """).WithValues(player.PlayerId, player.Rating, player.Deviation, player.Volatility, player.Games, now);
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
@@ -68,11 +65,7 @@ public sealed class PostgresPlayerDirectory(NpgsqlDataSource dataSource) : IPlay
             SELECT player_id, rating, deviation, volatility, games FROM players.ratings
             WHERE rating BETWEEN $1 - $2 AND $1 + $2 AND player_id <> $3
             ORDER BY abs(rating - $1), player_id LIMIT $4
-            """);
-        foreach (var value in new object[] { rating, range, exclude, limit })
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
+            """).WithValues(rating, range, exclude, limit);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var players = new List<PlayerRatingView>();
         while (await reader.ReadAsync().ConfigureAwait(false))

@@ -1,5 +1,7 @@
 using Npgsql;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Grains.Storage;
+using static OrleansGoRelay.Grains.Storage.SqlCommands;
 
 namespace OrleansGoRelay.Grains.Relays;
 
@@ -70,8 +72,8 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
             UPDATE relays.relays SET health = $4, failures = $5, quarantined_until = $6, health_changed_at = $7
             WHERE relay_id = $1 AND health = $2 AND last_heartbeat_at IS NOT DISTINCT FROM $3 RETURNING {Columns}
             """,
-            observed.RelayId, LedgerNames.NameOf(observed.Health), (object?)observed.LastHeartbeatAt ?? DBNull.Value,
-            LedgerNames.NameOf(health), failures.ToArray(), (object?)quarantinedUntil ?? DBNull.Value, now).ConfigureAwait(false);
+            observed.RelayId, LedgerNames.NameOf(observed.Health), observed.LastHeartbeatAt,
+            LedgerNames.NameOf(health), failures.ToArray(), quarantinedUntil, now).ConfigureAwait(false);
         return changed.Count == 1;
     }
 
@@ -96,7 +98,7 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
 
     public async Task<IReadOnlyList<string>> GamesOnAsync(string relayId)
     {
-        await using var command = Command(dataSource.CreateCommand("SELECT DISTINCT game_id FROM relays.sessions WHERE relay_id = $1 ORDER BY game_id"), [relayId]);
+        await using var command = dataSource.CreateCommand("SELECT DISTINCT game_id FROM relays.sessions WHERE relay_id = $1 ORDER BY game_id").WithValues(relayId);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var games = new List<string>();
         while (await reader.ReadAsync().ConfigureAwait(false))
@@ -106,21 +108,21 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
         return games;
     }
 
-    private async Task<int> ExecuteAsync(string sql, params object[] values)
+    private async Task<int> ExecuteAsync(string sql, params object?[] values)
     {
-        await using var command = Command(dataSource.CreateCommand(sql), values);
+        await using var command = dataSource.CreateCommand(sql).WithValues(values);
         return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    private async Task<IReadOnlyList<RelayView>> QueryAsync(string sql, params object[] values)
+    private async Task<IReadOnlyList<RelayView>> QueryAsync(string sql, params object?[] values)
     {
         await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
         return await QueryAsync(connection, sql, values).ConfigureAwait(false);
     }
 
-    private static async Task<IReadOnlyList<RelayView>> QueryAsync(NpgsqlConnection connection, string sql, params object[] values)
+    private static async Task<IReadOnlyList<RelayView>> QueryAsync(NpgsqlConnection connection, string sql, params object?[] values)
     {
-        await using var command = Command(new NpgsqlCommand(sql, connection), values);
+        await using var command = new NpgsqlCommand(sql, connection).WithValues(values);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var relays = new List<RelayView>();
         while (await reader.ReadAsync().ConfigureAwait(false))
@@ -128,15 +130,6 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
             relays.Add(Read(reader));
         }
         return relays;
-    }
-
-    private static NpgsqlCommand Command(NpgsqlCommand command, object[] values)
-    {
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        return command;
     }
 
     private static RelayView Read(NpgsqlDataReader r)
@@ -149,6 +142,4 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
             r.GetInt32(16), [.. r.GetFieldValue<DateTime[]>(17).Select(Utc)], Utc(r.GetDateTime(18)),
             r.IsDBNull(19) ? null : Utc(r.GetDateTime(19)), Utc(r.GetDateTime(20)), r.IsDBNull(21) ? null : Utc(r.GetDateTime(21)));
     }
-
-    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }

@@ -23,8 +23,8 @@ public interface IStampStore
     /// <summary>Marks an active stamp burned; false when it was not active.</summary>
     Task<bool> MarkBurnedAsync(string stampId, long depositReturned, DateTimeOffset now);
 
-    /// <summary>Records a model and counts a use of each of its stamps, atomically; returns the model as stored (an earlier one under the same hash wins).</summary>
-    Task<StoredModel> InsertModelAsync(StoredModel model);
+    /// <summary>Records a model and counts a use of each of its stamps, atomically; returns the model as stored (an earlier one under the same hash wins) and whether this call created it.</summary>
+    Task<(StoredModel Model, bool Created)> InsertModelAsync(StoredModel model);
 
     /// <summary>A model, or null.</summary>
     Task<StoredModel?> GetModelAsync(string modelHash);
@@ -91,21 +91,21 @@ public sealed class InMemoryStampStore(IRelayStore relays) : IStampStore
         }
     }
 
-    public Task<StoredModel> InsertModelAsync(StoredModel model)
+    public Task<(StoredModel Model, bool Created)> InsertModelAsync(StoredModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         lock (_lock)
         {
             if (_models.TryGetValue(model.ModelHash, out var existing))
             {
-                return Task.FromResult(existing);
+                return Task.FromResult((existing, false));
             }
             _models[model.ModelHash] = model;
             foreach (var id in model.StampIds)
             {
                 _stamps[id] = _stamps[id] with { Uses = _stamps[id].Uses + 1 };
             }
-            return Task.FromResult(model);
+            return Task.FromResult((model, true));
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Grains.Storage;
+using static OrleansGoRelay.Grains.Storage.SqlCommands;
 
 namespace OrleansGoRelay.Grains.Stamps;
 
@@ -36,7 +37,7 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
                 UPDATE relays.relays SET reputation = least(100, reputation + 1) WHERE relay_id = $5 AND EXISTS (SELECT 1 FROM inserted))
             SELECT count(*) FROM inserted
             """);
-        Add(command, stamp.StampId, stamp.GameHash, Nullable(stamp.BlackRelay), Nullable(stamp.WhiteRelay), stamp.OwnerRelay, stamp.BlackPlayer,
+        command.WithValues(stamp.StampId, stamp.GameHash, stamp.BlackRelay, stamp.WhiteRelay, stamp.OwnerRelay, stamp.BlackPlayer,
             stamp.WhitePlayer, stamp.ConsensusResult, stamp.TotalMoves, LedgerNames.NameOf(stamp.GameClass),
             JsonSerializer.Serialize(stamp.Features, Json), stamp.Deposit, stamp.CreatedAt, stamp.AccessRelays.ToArray());
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
@@ -62,32 +63,35 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
     {
         await using var command = dataSource.CreateCommand(
             "UPDATE market.stamps SET status = 'burned', burned_at = $3, deposit_returned = $2 WHERE stamp_id = $1 AND status = 'active'");
-        Add(command, stampId, depositReturned, now);
+        command.WithValues(stampId, depositReturned, now);
         return await command.ExecuteNonQueryAsync().ConfigureAwait(false) == 1;
     }
 
-    public async Task<StoredModel> InsertModelAsync(StoredModel model)
+    public async Task<(StoredModel Model, bool Created)> InsertModelAsync(StoredModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        bool created;
         await using (var command = new NpgsqlCommand(
             """
             WITH model AS (
                 INSERT INTO market.models (model_hash, generation, submitted_by, win_rate, prediction_accuracy, style_consistency, request_hash, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING model_hash),
             links AS (
-                INSERT INTO market.model_stamps (model_hash, stamp_id) SELECT model_hash, stamp FROM model, unnest($9::text[]) AS stamp)
-            UPDATE market.stamps SET uses = uses + 1 WHERE stamp_id = ANY($9) AND EXISTS (SELECT 1 FROM model)
+                INSERT INTO market.model_stamps (model_hash, stamp_id) SELECT model_hash, stamp FROM model, unnest($9::text[]) AS stamp),
+            uses AS (
+                UPDATE market.stamps SET uses = uses + 1 WHERE stamp_id = ANY($9) AND EXISTS (SELECT 1 FROM model))
+            SELECT count(*) FROM model
             """, connection, transaction))
         {
-            Add(command, model.ModelHash, model.Generation, model.SubmittedBy, model.Performance.WinRate, model.Performance.PredictionAccuracy,
+            command.WithValues(model.ModelHash, model.Generation, model.SubmittedBy, model.Performance.WinRate, model.Performance.PredictionAccuracy,
                 model.Performance.StyleConsistency, model.RequestHash, model.CreatedAt, model.StampIds.ToArray());
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            created = (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
         }
         var stored = await ReadModelAsync(connection, transaction, model.ModelHash).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
-        return stored!;
+        return (stored!, created);
     }
 
     public async Task<StoredModel?> GetModelAsync(string modelHash)
@@ -104,7 +108,7 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
                    array(SELECT stamp_id FROM market.model_stamps s WHERE s.model_hash = m.model_hash ORDER BY stamp_id)
             FROM market.models m WHERE m.model_hash = $1
             """, connection, transaction);
-        Add(command, modelHash);
+        command.WithValues(modelHash);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         if (!await reader.ReadAsync().ConfigureAwait(false))
         {
@@ -115,10 +119,9 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
             reader.GetFieldValue<string[]>(8), Utc(reader.GetDateTime(7)));
     }
 
-    private async Task<IReadOnlyList<TrainingStamp>> QueryAsync(string sql, params object[] values)
+    private async Task<IReadOnlyList<TrainingStamp>> QueryAsync(string sql, params object?[] values)
     {
-        await using var command = dataSource.CreateCommand(sql);
-        Add(command, values);
+        await using var command = dataSource.CreateCommand(sql).WithValues(values);
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         var stamps = new List<TrainingStamp>();
         while (await reader.ReadAsync().ConfigureAwait(false))
@@ -132,16 +135,4 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
         }
         return stamps;
     }
-
-    private static object Nullable(string? value) => (object?)value ?? DBNull.Value;
-
-    private static void Add(NpgsqlCommand command, params object[] values)
-    {
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value is DBNull ? new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
-        }
-    }
-
-    private static DateTimeOffset Utc(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
 }

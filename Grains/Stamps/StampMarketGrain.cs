@@ -127,7 +127,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
         return new BurnResult(burned, returned, kept);
     }
 
-    public async Task<ModelRecord> SubmitModel(string relayId, ModelSubmission model)
+    public async Task<ModelSubmitted> SubmitModel(string relayId, ModelSubmission model)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.ModelHash is null || model.ModelHash.Length is < 16 or > 128 || !model.ModelHash.All(char.IsAsciiHexDigit))
@@ -156,29 +156,33 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
             [hash, model.Generation.ToString(CultureInfo.InvariantCulture), relayId, p.WinRate.ToString("R", CultureInfo.InvariantCulture),
              p.PredictionAccuracy.ToString("R", CultureInfo.InvariantCulture), p.StyleConsistency.ToString("R", CultureInfo.InvariantCulture), .. stampIds]))));
-        var stored = await store.InsertModelAsync(new StoredModel(hash, model.Generation, relayId, p, requestHash, stampIds, clock.GetUtcNow())).ConfigureAwait(false);
+        var (stored, created) = await store.InsertModelAsync(new StoredModel(hash, model.Generation, relayId, p, requestHash, stampIds, clock.GetUtcNow())).ConfigureAwait(false);
         if (stored.RequestHash != requestHash)
         {
             throw RequestRefusedException.Conflict("model_exists", $"Model '{hash}' was submitted with other fields.");
         }
-        return await RecordAsync(stored, stamps).ConfigureAwait(false);
+        // Paying again is how a repeat learns the outcome: the transfer id is fixed by the model, so it pays once.
+        var subsidy = SubsidyRules.IsModelImprovement(p.WinRate, p.PredictionAccuracy)
+            ? LedgerNames.Of((await Ledger.PaySubsidy(relayId, SubsidyReason.ModelImprovement, hash).ConfigureAwait(false)).Result)
+            : null;
+        return new ModelSubmitted(Record(stored, stamps, subsidy), created);
     }
 
     public async Task<ModelRecord?> GetModel(string modelHash)
     {
         var stored = await store.GetModelAsync((modelHash ?? "").ToLowerInvariant()).ConfigureAwait(false);
-        return stored is null ? null : await RecordAsync(stored, await store.GetAsync(stored.StampIds.ToList()).ConfigureAwait(false)).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+        // A read only looks the subsidy up; paying happens on submission.
+        var outcome = await Ledger.GetTransfer(SubsidyRules.TransferId(stored.SubmittedBy, SubsidyReason.ModelImprovement, stored.ModelHash)).ConfigureAwait(false);
+        var subsidy = outcome is null ? null : LedgerNames.Of(outcome.Applied ? TransferResult.Exists : outcome.Result);
+        return Record(stored, await store.GetAsync(stored.StampIds.ToList()).ConfigureAwait(false), subsidy);
     }
 
-    private async Task<ModelRecord> RecordAsync(StoredModel stored, IReadOnlyList<TrainingStamp> stamps)
+    private static ModelRecord Record(StoredModel stored, IReadOnlyList<TrainingStamp> stamps, string? subsidy)
     {
-        string? subsidy = null;
-        if (SubsidyRules.IsModelImprovement(stored.Performance.WinRate, stored.Performance.PredictionAccuracy))
-        {
-            // Paying again is how a repeat learns the outcome: the transfer id is fixed by the model, so it pays once.
-            var outcome = await Ledger.PaySubsidy(stored.SubmittedBy, SubsidyReason.ModelImprovement, stored.ModelHash).ConfigureAwait(false);
-            subsidy = LedgerNames.Of(outcome.Result);
-        }
         var contributors = stamps
             .SelectMany(s => new[] { (Id: s.BlackRelay, Role: "relay"), (Id: s.WhiteRelay, Role: "relay"), (Id: (string?)s.BlackPlayer, Role: "player"), (Id: (string?)s.WhitePlayer, Role: "player") }
                 .Where(c => c.Id is not null).Distinct())

@@ -26,8 +26,8 @@ public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : 
             throw RequestRefusedException.Forbidden("not_your_game", $"Relay '{relayId}' did not carry game '{stampId}'.");
         }
         var ledger = GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key);
+        // The relay's wallet was created when it registered (a relay must be registered to carry a game).
         var wallet = SystemAccounts.Relay(relayId);
-        await ledger.CreateAccount(SystemAccounts.Wallet(wallet, AccountKind.Relay)).ConfigureAwait(false);
         var deposit = (await ledger.SubmitTransfers(
             [new TransferRequest("stamp-deposit:" + stampId, wallet, SystemAccounts.StampEscrow, StampRules.Deposit, TransferCodes.StampDeposit, Reference: stampId)])
             .ConfigureAwait(false))[0];

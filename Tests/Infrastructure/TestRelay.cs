@@ -25,13 +25,7 @@ public sealed class TestRelay(string relayId, TimeProvider? clock = null) : IDis
     public HttpRequestMessage CreateSignedRequest(HttpMethod method, string pathAndQuery, object? body)
     {
         var bytes = body is null ? [] : JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerOptions.Web);
-        var request = new HttpRequestMessage(method, pathAndQuery) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.ContentType = new("application/json");
-        foreach (var (name, value) in RelaySignature.Sign(Key, RelayId, method.Method, pathAndQuery, bytes, (clock ?? TimeProvider.System).GetUtcNow()))
-        {
-            request.Headers.Add(name, value);
-        }
-        return request;
+        return RelaySignature.CreateRequest(Key, RelayId, method, pathAndQuery, pathAndQuery, bytes, (clock ?? TimeProvider.System).GetUtcNow());
     }
 
     /// <summary>Sends a signed request and reads the answer.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using OrleansGoRelay.Cli.Bench;
 using OrleansGoRelay.Cli.GoTools;
 using OrleansGoRelay.Cli.LedgerTools;
+using OrleansGoRelay.Cli.Play;
 
 var root = new RootCommand("gorelay: tools for OrleansGoRelay operators, players and analysts");
 var bench = new Command("bench", "Benchmarks; figures go to the README with the command that made them");
@@ -10,6 +11,8 @@ bench.Subcommands.Add(GoBenchmark.Command());
 bench.Subcommands.Add(LedgerBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
+root.Subcommands.Add(PlayCommands.Play());
+root.Subcommands.Add(PlayCommands.Match());
 root.Subcommands.Add(ReplayCommand.Command());
 root.Subcommands.Add(AnalysisCommands.Classify());
 root.Subcommands.Add(AnalysisCommands.Score());

@@ -5,7 +5,7 @@ using OrleansGoRelay.Telemetry;
 namespace OrleansGoRelay.RelayAgent;
 
 /// <summary>Wires the relay agent: its link to the cluster, the players' endpoint, health and metrics.</summary>
-public static class RelayAgentHosting
+public static partial class RelayAgentHosting
 {
     /// <summary>Registers the agent's services.</summary>
     public static WebApplicationBuilder AddRelayAgent(this WebApplicationBuilder builder)
@@ -27,7 +27,7 @@ public static class RelayAgentHosting
                 var listening = sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1";
                 link.Address = options.PublicAddress ?? listening.Replace("http", "ws", StringComparison.Ordinal);
             });
-            return new StartAfterListening(link, lifetime);
+            return new StartAfterListening(link, lifetime, sp.GetRequiredService<ILogger<GatewayLink>>());
         });
         return builder;
     }
@@ -44,15 +44,36 @@ public static class RelayAgentHosting
         return app;
     }
 
-    /// <summary>Starts the link once the server listens (so the registered address is real).</summary>
-    private sealed class StartAfterListening(GatewayLink link, IHostApplicationLifetime lifetime) : IHostedService
+    /// <summary>
+    /// Starts the link once the server listens (so the registered address is real). A link that fails for good (a
+    /// refused registration: another key holds the relay id) stops the process with exit code 1, not a silent relay.
+    /// </summary>
+    private sealed partial class StartAfterListening(GatewayLink link, IHostApplicationLifetime lifetime, ILogger logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            lifetime.ApplicationStarted.Register(() => _ = link.StartAsync(lifetime.ApplicationStopping));
+            lifetime.ApplicationStarted.Register(() => _ = RunAsync());
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => link.StopAsync(cancellationToken);
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                await link.StartAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+                await (link.ExecuteTask ?? Task.CompletedTask).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                LogLinkFailed(logger, e, e.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "The relay stops: {Reason}")]
+        private static partial void LogLinkFailed(ILogger logger, Exception exception, string reason);
     }
 }

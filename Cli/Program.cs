@@ -9,6 +9,7 @@ var bench = new Command("bench", "Benchmarks; figures go to the README with the 
 bench.Subcommands.Add(RuntimeBenchmark.Command());
 bench.Subcommands.Add(GoBenchmark.Command());
 bench.Subcommands.Add(LedgerBenchmark.Command());
+bench.Subcommands.Add(RelayBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(PlayCommands.Play());

@@ -62,16 +62,22 @@ public sealed class LightPlayout
         return (AreaMargin(board) - komi, moves);
     }
 
-    private bool PlayRandom(Color player)
+    private bool PlayRandom(Color player) => PlayRandom(_board, player, (uint)Next()) >= 0;
+
+    /// <summary>
+    /// Plays a uniformly started scan's first legal move for <paramref name="player"/> that does not fill its own
+    /// eye; returns the board index played, or -1 when there is none (the player should pass).
+    /// </summary>
+    public static int PlayRandom(Board board, Color player, uint random)
     {
-        var board = _board;
+        ArgumentNullException.ThrowIfNull(board);
         var empties = board.Empties;
         var count = empties.Length;
         if (count == 0)
         {
-            return false;
+            return -1;
         }
-        var start = (int)(Next() % (uint)count);
+        var start = (int)(random % (uint)count);
         for (var k = 0; k < count; k++)
         {
             var i = start + k;
@@ -87,10 +93,10 @@ public sealed class LightPlayout
             // Play leaves the board untouched when the move is illegal.
             if (board.Play(player, point) == MoveLegality.Legal)
             {
-                return true;
+                return point;
             }
         }
-        return false;
+        return -1;
     }
 
     private static int AreaMargin(Board board)

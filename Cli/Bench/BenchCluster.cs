@@ -46,6 +46,8 @@ internal sealed class BenchCluster : IAsyncDisposable
                 ["ConnectionStrings__Postgres"] = database,
                 ["GrainRuntime__SiloName"] = "bench",
                 ["Logging__LogLevel__Default"] = "Warning",
+                // Every simulated player calls from this one address; real players each have their own.
+                ["Gateway__Limits__PermitsPerSecond"] = "0",
             });
             await WaitForOkAsync(cluster.Gateway + "/health/ready", cancellationToken).ConfigureAwait(false);
             // Sites are uneven by chance, so each agent can take every session; players on one loopback IP need the per-IP limit raised.

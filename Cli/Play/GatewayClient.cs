@@ -71,6 +71,13 @@ public sealed class GatewayClient : IDisposable
                 request.RequestUri = new Uri(gateway, request.RequestUri!.OriginalString.TrimStart('/'));
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                {
+                    // Rate limited: wait as told, then ask the same gateway again.
+                    var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                    await Task.Delay(wait < TimeSpan.FromSeconds(10) ? wait : TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 // 5xx means this gateway (or the grain behind it) cannot answer now; another may.
                 if ((int)response.StatusCode < 500)
                 {

@@ -32,6 +32,7 @@ public static class GatewayHosting
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<GrainExceptionHandler>();
         builder.Services.AddOpenApi("v1");
+        builder.AddRequestLimits();
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
         builder.Services.AddSingleton<OperatorAuthorization>();
@@ -51,6 +52,7 @@ public static class GatewayHosting
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestLimits();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         // Liveness checks nothing outside the process: a database outage must not get healthy pods restarted.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -32,6 +32,7 @@ internal sealed class GrainExceptionHandler(IProblemDetailsService problems) : I
             SiloUnavailableException => (StatusCodes.Status503ServiceUnavailable, "silo_unavailable"),
             InconsistentStateException => (StatusCodes.Status409Conflict, "concurrent_update"),
             GrainStateCorruptedException => (StatusCodes.Status500InternalServerError, "grain_state_corrupted"),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "request_too_large"),
             BadHttpRequestException bad => (bad.StatusCode, "bad_request"),
             OrleansGoRelay.Grains.Ledger.LedgerRequestException ledger => (StatusCodes.Status400BadRequest, ledger.Problem.Code),
             OrleansGoRelay.Grains.RequestRefusedException refused => (refused.Status, refused.Code),

@@ -72,3 +72,49 @@ public sealed class SiloHostTests(PostgresDatabase database) : IClassFixture<Pos
 
     private static Task WaitReadyAsync(HttpClient client) => SiloHosts.WaitReadyAsync(client);
 }
+
+/// <summary>Request size and rate limits answer with problem documents, and never limit health probes.</summary>
+public sealed class RequestLimitTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task OversizedBodiesAre413AndFloodsAre429WithRetryAfterWhileHealthStaysOpen()
+    {
+        await using var silo = SiloHosts.Create(database.ConnectionString).WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Gateway:Limits:MaxRequestBodyBytes", "1024");
+            web.UseSetting("Gateway:Limits:PermitsPerSecond", "10");
+            web.UseSetting("Gateway:Limits:Burst", "5");
+        });
+        using var client = silo.CreateClient();
+        await SiloHosts.WaitReadyAsync(client);
+
+        var large = await client.PostAsJsonAsync("/api/v1/games", new { gameId = "big", black = new string('b', 2000), white = "w" });
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        Assert.Equal("request_too_large", (await large.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+
+        var answers = new List<HttpResponseMessage>();
+        var flood = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 30; i++)
+        {
+            answers.Add(await client.GetAsync("/api/v1/games/unknown"));
+        }
+        var elapsed = flood.Elapsed;
+        var limited = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Equal("rate_limited", (await limited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        // The burst of 5, then one more per 100 ms refill (10/s): nothing beyond what the bucket allowed got through.
+        Assert.InRange(answers.Count(a => a.StatusCode == HttpStatusCode.NotFound), 5, 5 + (int)Math.Ceiling(elapsed.TotalMilliseconds / 100) + 1);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        }
+
+        // The contract's routes are in the OpenAPI document.
+        await Task.Delay(1000);
+        var openApi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        foreach (var path in new[] { "/api/v1/games/{gameId}/moves", "/api/v1/relays/{relayId}/heartbeat", "/api/v1/route", "/api/v1/players/{playerId}/opponents" })
+        {
+            Assert.True(openApi.GetProperty("paths").TryGetProperty(path, out _), path);
+        }
+    }
+}

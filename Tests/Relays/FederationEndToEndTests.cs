@@ -37,8 +37,9 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
         var (match, killedAt, victim) = await PlayAndKillAsync(federation, "relay", async () =>
         {
             var busiest = (await federation.RelaysAsync()).OrderByDescending(r => r.Sessions).First();
+            var at = DateTimeOffset.UtcNow;
             federation.Relays.Single(r => r.Name == busiest.RelayId).Kill();
-            return busiest.RelayId;
+            return (busiest.RelayId, at);
         });
 
         var report = await VerifyEveryGameAsync(federation, match);
@@ -68,8 +69,9 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
         await using var federation = await Federation.StartAsync(_database.ConnectionString);
         var (match, killedAt, _) = await PlayAndKillAsync(federation, "silo", () =>
         {
+            var at = DateTimeOffset.UtcNow;
             federation.Silos[0].Kill();
-            return Task.FromResult(federation.Silos[0].Name);
+            return Task.FromResult((federation.Silos[0].Name, at));
         });
 
         var report = await VerifyEveryGameAsync(federation, match);
@@ -88,7 +90,8 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     }
 
     /// <summary>Starts the match, waits until every game is well under way, kills, and waits for the match to end.</summary>
-    private async Task<(ChildProcess Match, DateTimeOffset KilledAt, string Victim)> PlayAndKillAsync(Federation federation, string prefix, Func<Task<string>> kill)
+    /// <remarks><paramref name="kill"/> names its victim and the moment just before the SIGKILL (waiting for the process to be reaped takes a while).</remarks>
+    private async Task<(ChildProcess Match, DateTimeOffset KilledAt, string Victim)> PlayAndKillAsync(Federation federation, string prefix, Func<Task<(string Victim, DateTimeOffset At)>> kill)
     {
         var match = federation.StartMatch(prefix);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
@@ -103,8 +106,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
             }
             await Task.Delay(200);
         }
-        var victim = await kill();
-        var killedAt = DateTimeOffset.UtcNow;
+        var (victim, killedAt) = await kill();
         output.WriteLine($"killed {victim} at {killedAt:HH:mm:ss.fff}");
         var exit = await match.WaitForExitAsync(TimeSpan.FromSeconds(300));
         output.WriteLine(match.Output.Split('\n').LastOrDefault(l => l.StartsWith("games:", StringComparison.Ordinal)) ?? "");

@@ -81,10 +81,19 @@ public sealed class TerminalMoveSource(TextReader input, TextWriter output, stri
     public async Task<string> FinalScoreAsync(CancellationToken cancellationToken)
     {
         var counted = _game.PlayEnded && _game.Result is null ? _game.Finish().Result.ToString() : "?";
-        output.Write($"Counting every stone as alive gives {counted}. The result you sign [{counted}]: ");
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        var line = (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false))?.Trim();
-        return string.IsNullOrEmpty(line) ? counted : line;
+        while (true)
+        {
+            output.Write($"Counting every stone as alive gives {counted}. The result you sign (B+3.5, W+R, 0) [{counted}]: ");
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var line = (await input.ReadLineAsync(cancellationToken).ConfigureAwait(false))?.Trim()
+                ?? throw new OperationCanceledException("The terminal closed.");
+            var result = line.Length == 0 ? counted : line;
+            if (GameResult.Parse(result).Kind != ResultKind.Unknown)
+            {
+                return result;
+            }
+            output.WriteLine($"'{result}' is not a result.");
+        }
     }
 
     private void Show()

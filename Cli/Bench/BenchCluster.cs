@@ -15,6 +15,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         [("eu-west", 52.37, 4.90), ("us-east", 40.71, -74.0), ("ap-southeast", 1.35, 103.8), ("sa-east", -23.55, -46.63)];
 
     private readonly List<Process> _processes = [];
+    private readonly Queue<string> _log = new();
     private readonly string? _keys;
 
     private BenchCluster(string gateway, string description, string? keys)
@@ -49,7 +50,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                 // Every simulated player calls from this one address; real players each have their own.
                 ["Gateway__Limits__PermitsPerSecond"] = "0",
             });
-            await WaitForOkAsync(cluster.Gateway + "/health/ready", cancellationToken).ConfigureAwait(false);
+            await cluster.WaitForOkAsync(cluster.Gateway + "/health/ready", cancellationToken).ConfigureAwait(false);
             // Sites are uneven by chance, so each agent can take every session; players on one loopback IP need the per-IP limit raised.
             var capacity = sessions.ToString(CultureInfo.InvariantCulture);
             for (var i = 0; i < agents; i++)
@@ -63,7 +64,7 @@ internal sealed class BenchCluster : IAsyncDisposable
                     $"--Relay:Latitude={site.Latitude.ToString(CultureInfo.InvariantCulture)}", $"--Relay:Longitude={site.Longitude.ToString(CultureInfo.InvariantCulture)}",
                     $"--Relay:Limits:MaxReservations={capacity}", $"--Relay:Limits:MaxReservationsPerIp={capacity}", "--Logging:LogLevel:Default=Warning",
                 ], []);
-                await WaitForOkAsync($"http://127.0.0.1:{agentPort}/health", cancellationToken).ConfigureAwait(false);
+                await cluster.WaitForOkAsync($"http://127.0.0.1:{agentPort}/health", cancellationToken).ConfigureAwait(false);
             }
             using var http = new HttpClient();
             var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -86,7 +87,11 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     private void Start(string dll, IEnumerable<string> arguments, Dictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        // The children's logs stay out of the report; their last lines explain a start that fails.
+        var info = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
         info.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
@@ -96,10 +101,41 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
-        _processes.Add(Process.Start(info) ?? throw new InvalidOperationException($"dotnet {dll} did not start"));
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"dotnet {dll} did not start");
+        var name = Path.GetFileNameWithoutExtension(dll);
+        process.OutputDataReceived += (_, e) => Remember(name, e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(name, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
     }
 
-    private static async Task WaitForOkAsync(string url, CancellationToken cancellationToken)
+    private void Remember(string name, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.Enqueue($"{name}: {line}");
+            if (_log.Count > 40)
+            {
+                _log.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>The children's last log lines.</summary>
+    private string RecentLog()
+    {
+        lock (_log)
+        {
+            return string.Join(Environment.NewLine, _log);
+        }
+    }
+
+    private async Task WaitForOkAsync(string url, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -119,7 +155,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{url} did not answer within 60 s.");
+                throw new TimeoutException($"{url} did not answer within 60 s. Last lines of the started processes:{Environment.NewLine}{RecentLog()}");
             }
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
@@ -149,7 +185,8 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
+        // The silo first: relays dying under a live silo would only start failovers nobody waits for.
+        foreach (var process in _processes)
         {
             if (!process.HasExited)
             {

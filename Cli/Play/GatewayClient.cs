@@ -30,6 +30,9 @@ public sealed class GatewayClient : IDisposable
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>The problem code of a route request no relay can take now (503).</summary>
+    public const string NoRelayAvailable = "no_relay_available";
+
     private readonly IReadOnlyList<Uri> _gateways;
     private readonly HttpClient _http;
     private int _current;
@@ -78,10 +81,12 @@ public sealed class GatewayClient : IDisposable
                     await Task.Delay(wait < TimeSpan.FromSeconds(10) ? wait : TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                // 5xx means this gateway (or the grain behind it) cannot answer now; another may.
-                if ((int)response.StatusCode < 500)
+                // 5xx means this gateway (or the grain behind it) cannot answer now; another may. Only "no relay
+                // available" is an answer about the federation, not about this gateway: the caller decides.
+                var answer = new GatewayAnswer(response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+                if ((int)response.StatusCode < 500 || answer.Code == NoRelayAvailable)
                 {
-                    return new GatewayAnswer(response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+                    return answer;
                 }
                 last = new HttpRequestException($"{gateway} answered {(int)response.StatusCode}: {text}");
             }

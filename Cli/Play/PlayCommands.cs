@@ -146,7 +146,7 @@ internal static class PlayCommands
                 var seats = await Task.WhenAll(PlaySeatAsync(gameId + "-b"), PlaySeatAsync(gameId + "-w")).ConfigureAwait(false);
                 return new MatchGame(gameId, seats[0], seats[1], null);
             }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException or IOException)
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException or IOException or System.ComponentModel.Win32Exception)
             {
                 return new MatchGame(gameId, null, null, e.Message);
             }

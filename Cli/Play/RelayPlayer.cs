@@ -119,7 +119,11 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
                     return (decision.RelayId, decision.Address);
                 }
             }
-            else if (answer.Status != HttpStatusCode.ServiceUnavailable && answer.Code != "no_relay")
+            else if (answer.Code == GatewayClient.NoRelayAvailable)
+            {
+                Log("no relay has room yet; asking again");
+            }
+            else
             {
                 throw new InvalidOperationException($"Routing refused: {(int)answer.Status} {answer.Body?["detail"]}");
             }

@@ -88,7 +88,8 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
                 break;
             }
             Log($"session on {relayId} {(outcome.MovedTo is null ? "lost" : "moved")}; reconnecting to {next.Value.RelayId}");
-            _pendingReconnection = (relayId, lostAt);
+            // A reconnection counts from the first loss: a relay that could not be reached on the way adds to it.
+            _pendingReconnection ??= (relayId, lostAt);
             (relayId, address) = next.Value;
         }
         var final = _last ?? await LoadGameAsync(cancellationToken).ConfigureAwait(false);

@@ -226,25 +226,12 @@ internal static class RelayBenchmark
 
         private async Task ReceiveAsync()
         {
-            var buffer = new byte[16 * 1024];
-            using var message = new MemoryStream();
             try
             {
-                while (true)
+                await foreach (var message in WebSocketMessages.ReadAsync(_socket, CancellationToken.None).ConfigureAwait(false))
                 {
-                    var read = await _socket.ReceiveAsync(buffer, CancellationToken.None).ConfigureAwait(false);
-                    if (read.MessageType == WebSocketMessageType.Close)
-                    {
-                        return;
-                    }
-                    message.Write(buffer, 0, read.Count);
-                    if (!read.EndOfMessage)
-                    {
-                        continue;
-                    }
                     var at = Stopwatch.GetTimestamp();
-                    using var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length));
-                    message.SetLength(0);
+                    using var document = JsonDocument.Parse(message);
                     var root = document.RootElement;
                     switch (root.GetProperty("type").GetString())
                     {

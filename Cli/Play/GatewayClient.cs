@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 
 namespace OrleansGoRelay.Cli.Play;
 
@@ -24,11 +23,8 @@ public sealed record GatewayAnswer(HttpStatusCode Status, JsonNode? Body)
 /// </summary>
 public sealed class GatewayClient : IDisposable
 {
-    /// <summary>JSON as the gateway writes it (camelCase, snake_case enums).</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>JSON as the gateway writes it.</summary>
+    public static JsonSerializerOptions Json => Grains.ApiJson.Options;
 
     /// <summary>The problem code of a route request no relay can take now (503).</summary>
     public const string NoRelayAvailable = "no_relay_available";

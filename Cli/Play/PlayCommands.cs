@@ -84,7 +84,11 @@ internal static class PlayCommands
 
     private static async Task<int> PlayAsync(ParseResult parse, string player, string? gameId, string? opponent, string color, CancellationToken cancellationToken)
     {
-        if (!TrySettings(parse, out var settings) || color is not ("black" or "white") || (gameId is null && opponent is null))
+        if (!TrySettings(parse, out var settings))
+        {
+            return UsageError;
+        }
+        if (color is not ("black" or "white") || (gameId is null && opponent is null))
         {
             Console.Error.WriteLine("Give --game to join a game, or --opponent (and --color black|white) to create one.");
             return UsageError;
@@ -123,7 +127,11 @@ internal static class PlayCommands
     private static async Task<int> MatchAsync(ParseResult parse, int count, string prefix, string? reportFile, int timeoutSeconds, CancellationToken cancellationToken)
     {
         var engine = parse.GetValue(Engine);
-        if (!TrySettings(parse, out var settings) || engine is null || count < 1)
+        if (!TrySettings(parse, out var settings))
+        {
+            return UsageError;
+        }
+        if (engine is null || count < 1)
         {
             Console.Error.WriteLine("match needs --engine and --games of at least 1.");
             return UsageError;

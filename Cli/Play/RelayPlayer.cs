@@ -413,25 +413,13 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
 
     private static async Task ReceiveAsync(ClientWebSocket socket, ChannelWriter<JsonObject> inbox, CancellationToken cancellationToken)
     {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
         try
         {
-            while (true)
+            await foreach (var message in WebSocketMessages.ReadAsync(socket, cancellationToken).ConfigureAwait(false))
             {
-                var read = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (read.MessageType == WebSocketMessageType.Close)
+                if (JsonNode.Parse(message.Span) is JsonObject parsed)
                 {
-                    break;
-                }
-                message.Write(buffer, 0, read.Count);
-                if (read.EndOfMessage)
-                {
-                    if (JsonNode.Parse(Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length)) is JsonObject parsed)
-                    {
-                        await inbox.WriteAsync(parsed, cancellationToken).ConfigureAwait(false);
-                    }
-                    message.SetLength(0);
+                    await inbox.WriteAsync(parsed, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

@@ -5,9 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Grains;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Players;
 using OrleansGoRelay.Gateway.Relays;
@@ -42,7 +41,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton(_ => new PrometheusExporter(GoRelayMeterName));
         // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy").
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower)));
+            options.SerializerOptions.Converters.Add(ApiJson.Enums));
         return builder;
     }
 

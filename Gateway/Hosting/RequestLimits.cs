@@ -38,8 +38,11 @@ public static class RequestLimits
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RequestLimitOptions>().BindConfiguration(RequestLimitOptions.Section);
-        builder.Services.AddRateLimiter(options =>
+        builder.Services.AddRateLimiter(_ => { });
+        // Configured from the bound limits once, not looked up per request.
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RequestLimitOptions>>((options, configured) =>
         {
+            var limits = configured.Value;
             options.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
@@ -47,23 +50,22 @@ public static class RequestLimits
                 await Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited",
                     $"Too many requests from this address; retry after {retryAfter} s.").ExecuteAsync(context.HttpContext).ConfigureAwait(false);
             };
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            if (limits.PermitsPerSecond <= 0)
             {
-                var limits = http.RequestServices.GetRequiredService<IOptions<RequestLimitOptions>>().Value;
-                if (limits.PermitsPerSecond <= 0 || IsOperations(http.Request.Path))
-                {
-                    return RateLimitPartition.GetNoLimiter("unlimited");
-                }
-                return RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, limits.Burst),
-                    // Refilled ten times a second, so a client's rate is smooth rather than per-second bursts.
-                    TokensPerPeriod = Math.Max(1, limits.PermitsPerSecond / 10),
-                    ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
+                return;
+            }
+            var bucket = new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, limits.Burst),
+                // Refilled ten times a second, so a client's rate is smooth rather than per-second bursts.
+                TokensPerPeriod = Math.Max(1, limits.PermitsPerSecond / 10),
+                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            };
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => IsOperations(http.Request.Path)
+                ? RateLimitPartition.GetNoLimiter("unlimited")
+                : RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local", _ => bucket));
         });
         return builder;
     }
@@ -72,9 +74,9 @@ public static class RequestLimits
     public static WebApplication UseRequestLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var limit = app.Services.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxRequestBodyBytes;
         app.Use(async (context, next) =>
         {
-            var limit = context.RequestServices.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxRequestBodyBytes;
             if (context.Request.ContentLength > limit)
             {
                 await Problems.Create(StatusCodes.Status413PayloadTooLarge, "request_too_large",

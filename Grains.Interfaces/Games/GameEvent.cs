@@ -15,11 +15,8 @@ public sealed record GameEvent(
     string Type, string GameId, GameState State, PlayedMove? Move = null, string? Result = null, string? Player = null,
     RelayAssignment? Relay = null, string? Address = null)
 {
-    // Enums as the API writes them ("playing", "counting"), so an event reads like the game it comes from.
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    // As the API writes games ("playing", "counting"), so an event reads like the game it comes from.
+    private static JsonSerializerOptions Json => ApiJson.Options;
 
     /// <summary>The cluster event topic of a game.</summary>
     public static string TopicOf(string gameId) => "game/" + gameId;

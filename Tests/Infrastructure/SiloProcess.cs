@@ -1,3 +1,5 @@
+using OrleansGoRelay.Runtime.Testing;
+
 namespace OrleansGoRelay.Tests.Infrastructure;
 
 /// <summary>A real silo process (the TestSilo host: the runtime, the test grains and the gateway) on a loopback port.</summary>

@@ -11,6 +11,7 @@ using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Tests.Infrastructure;
 using Xunit.Abstractions;
+using OrleansGoRelay.Runtime.Testing;
 
 namespace OrleansGoRelay.Tests.Relays;
 
@@ -33,7 +34,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task Sigkill_of_a_relay_mid_game_moves_its_sessions_and_every_game_finishes_with_consensus()
     {
-        await using var federation = await Federation.StartAsync(_database.ConnectionString);
+        await using var federation = await Federation.StartAsync(_database.ConnectionString, output);
         var (match, killedAt, victim) = await PlayAndKillAsync(federation, "relay", async () =>
         {
             var busiest = (await federation.RelaysAsync()).OrderByDescending(r => r.Sessions).First();
@@ -66,7 +67,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     [Fact]
     public async Task Sigkill_of_a_silo_mid_game_loses_no_move_and_every_game_finishes_with_consensus()
     {
-        await using var federation = await Federation.StartAsync(_database.ConnectionString);
+        await using var federation = await Federation.StartAsync(_database.ConnectionString, output);
         var (match, killedAt, _) = await PlayAndKillAsync(federation, "silo", () =>
         {
             var at = DateTimeOffset.UtcNow;
@@ -146,6 +147,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     private sealed class Federation : IAsyncDisposable
     {
         private readonly string _directory = Directory.CreateTempSubdirectory("gorelay-e2e").FullName;
+        private ITestOutputHelper? _output;
 
         private Federation(IReadOnlyList<SiloProcess> silos)
         {
@@ -162,10 +164,10 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
 
         public string ReportFile => Path.Combine(_directory, "match.json");
 
-        public static async Task<Federation> StartAsync(string connectionString)
+        public static async Task<Federation> StartAsync(string connectionString, ITestOutputHelper output)
         {
             var silos = await Task.WhenAll(SiloProcess.StartAsync(connectionString, "e2e-a"), SiloProcess.StartAsync(connectionString, "e2e-b"));
-            var federation = new Federation(silos);
+            var federation = new Federation(silos) { _output = output };
             foreach (var (id, latitude) in new[] { ("relay-1", 52.4), ("relay-2", 50.1), ("relay-3", 48.9) })
             {
                 var port = ChildProcess.FreePort();
@@ -205,6 +207,11 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
 
         public async ValueTask DisposeAsync()
         {
+            // What the processes logged (warnings and up), so a failure here or in CI can be read afterwards.
+            foreach (var (name, text) in Silos.Select(s => (s.Name, s.Output)).Concat(Relays.Select(r => (r.Name, r.Output))))
+            {
+                _output?.WriteLine($"--- {name}:\n{text}");
+            }
             foreach (var relay in Relays)
             {
                 await relay.DisposeAsync();

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using OrleansGoRelay.Tests.Infrastructure;
+using OrleansGoRelay.Runtime.Testing;
 
 namespace OrleansGoRelay.Tests.Relays;
 

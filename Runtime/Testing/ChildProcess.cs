@@ -1,15 +1,20 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
-namespace OrleansGoRelay.Tests.Infrastructure;
+namespace OrleansGoRelay.Runtime.Testing;
 
-/// <summary>A real child process of the test (a silo, a relay agent, the gorelay tool) with its output kept for failure messages.</summary>
+/// <summary>
+/// A real child process (a silo, a relay agent, the gorelay tool) started from this repository's build, for
+/// process-level tests and benchmarks, with its latest output kept for failure messages.
+/// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private const int KeptLines = 2000;
+
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Queue<string> _output = new();
 
     private ChildProcess(Process process, string name)
     {
@@ -17,29 +22,34 @@ public sealed class ChildProcess : IAsyncDisposable
         Name = name;
     }
 
+    /// <summary>What the process is, in failure messages.</summary>
     public string Name { get; }
 
+    /// <summary>The process id.</summary>
     public int ProcessId => _process.Id;
 
+    /// <summary>Whether it has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Its exit code, once exited.</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>What the process wrote to stdout and stderr.</summary>
+    /// <summary>The last lines (up to 2,000) the process wrote to stdout and stderr.</summary>
     public string Output
     {
         get
         {
             lock (_output)
             {
-                return _output.ToString();
+                return string.Join(Environment.NewLine, _output);
             }
         }
     }
 
     /// <summary>Runs <c>dotnet <paramref name="dll"/> <paramref name="arguments"/></c> with extra environment variables.</summary>
-    public static ChildProcess StartDotnet(string name, string dll, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    public static ChildProcess StartDotnet(string name, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"{dll} is not built (dotnet build the solution first).", dll);
@@ -69,11 +79,22 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>A built executable of this repository, in the configuration the tests were built in.</summary>
+    /// <summary>
+    /// A built executable of this repository (<c>{project}/bin/{configuration}/net10.0/{assembly}.dll</c>, found
+    /// above the caller's own binaries) in the configuration the caller was built in.
+    /// </summary>
     public static string BuiltDll(string project, string assembly)
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        return Path.Combine(TestEnvironment.RepositoryRoot, project, "bin", configuration, "net10.0", assembly + ".dll");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var dll = Path.Combine(dir.FullName, project, "bin", configuration, "net10.0", assembly + ".dll");
+            if (File.Exists(dll))
+            {
+                return dll;
+            }
+        }
+        throw new FileNotFoundException($"{assembly}.dll is not built: run ./run.sh or dotnet build -c {configuration} first.");
     }
 
     /// <summary>A loopback port nothing listens on now.</summary>
@@ -84,33 +105,35 @@ public sealed class ChildProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Waits until <paramref name="url"/> answers 200, failing early if the process exits.</summary>
-    public async Task WaitForOkAsync(HttpClient http, string url, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="url"/> answers 200, failing early (with the output) if the process exits.</summary>
+    public async Task WaitForOkAsync(HttpClient http, string url, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with {ExitCode} before {url} answered:\n{Output}");
+                throw new InvalidOperationException($"{Name} exited with {ExitCode} before {url} answered:{Environment.NewLine}{Output}");
             }
             try
             {
-                using var response = await http.GetAsync(url);
+                using var response = await http.GetAsync(new Uri(url, UriKind.RelativeOrAbsolute), cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
+                // Not listening yet.
             }
-            await Task.Delay(100);
+            await Task.Delay(100, cancellationToken);
         }
-        throw new TimeoutException($"{Name}: {url} did not answer 200 within {timeout}:\n{Output}");
+        throw new TimeoutException($"{Name}: {url} did not answer 200 within {timeout}:{Environment.NewLine}{Output}");
     }
 
-    /// <summary>Waits for the process to exit by itself.</summary>
+    /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
@@ -118,9 +141,9 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             await _process.WaitForExitAsync(cancel.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            throw new TimeoutException($"{Name} still ran after {timeout}:\n{Output}");
+            throw new TimeoutException($"{Name} still ran after {timeout}:{Environment.NewLine}{Output}", e);
         }
         return _process.ExitCode;
     }
@@ -133,7 +156,11 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         lock (_output)
         {
-            _output.AppendLine(line);
+            _output.Enqueue(line);
+            if (_output.Count > KeptLines)
+            {
+                _output.Dequeue();
+            }
         }
     }
 
@@ -147,19 +174,22 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM, then wait for a graceful exit.</summary>
+    /// <summary>SIGTERM, then wait up to 30 s for a graceful exit.</summary>
     public async Task StopAsync()
     {
         if (_process.HasExited)
         {
             return;
         }
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill!.WaitForExitAsync();
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>Kills the process if it still runs.</summary>
     public ValueTask DisposeAsync()
     {
         Kill();

@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansGoRelay.Grains;
+
+/// <summary>
+/// JSON as the gateway's contract writes it: camelCase members, enums as the snake_case names the database and the
+/// API documents use (<c>"playing"</c>, <c>"healthy"</c>). The gateway, game events and the player client share it.
+/// </summary>
+public static class ApiJson
+{
+    /// <summary>Enums as snake_case names (stateless, so one instance serves every options object).</summary>
+    public static JsonConverter Enums { get; } = new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower);
+
+    /// <summary>Web defaults with <see cref="Enums"/>.</summary>
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { Converters = { Enums } };
+}

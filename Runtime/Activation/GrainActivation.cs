@@ -23,6 +23,10 @@ internal sealed class GrainActivation : IGrainContext
     private readonly GrainRuntime _runtime;
     private readonly List<ActivationTimer> _timers = [];
     private readonly List<IActivationState> _states = [];
+
+    // Versions other silos announced for this grain's states, kept from the moment the activation exists: an
+    // announcement that arrives while the state is still loading must not be lost (the load may predate the write).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _announced = new(StringComparer.Ordinal);
     private volatile ActivationStatus _status = ActivationStatus.Activating;
     private long _lastActive = Environment.TickCount64;
     private Exception? _failure;
@@ -50,6 +54,15 @@ internal sealed class GrainActivation : IGrainContext
     /// <summary>The newest version this activation has seen of any of its states (for cross-silo invalidation).</summary>
     public long KnownVersion(string stateName) => _states.FirstOrDefault(s => s.StateName == stateName)?.Version ?? 0;
 
+    /// <summary>Records that another silo wrote <paramref name="version"/> of a state; returns whether this (valid) activation is now behind.</summary>
+    public bool Announce(string stateName, long version)
+    {
+        _announced.AddOrUpdate(stateName, version, (_, known) => Math.Max(known, version));
+        return _status == ActivationStatus.Valid && KnownVersion(stateName) < version;
+    }
+
+    private bool BehindAnnounced(IActivationState state) => _announced.TryGetValue(state.StateName, out var announced) && state.Version < announced;
+
     public async Task ActivateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         try
@@ -61,6 +74,11 @@ internal sealed class GrainActivation : IGrainContext
                 {
                     var persistent = _runtime.CreatePersistentState(GrainId, state);
                     await persistent.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+                    // A write elsewhere announced during the read may not be in what was read: read again.
+                    while (BehindAnnounced(persistent))
+                    {
+                        await persistent.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+                    }
                     _states.Add(persistent);
                     arguments[i] = persistent;
                 }
@@ -159,6 +177,13 @@ internal sealed class GrainActivation : IGrainContext
 
     private void ThrowIfNotValid()
     {
+        // A write elsewhere announced after the states were read (while OnActivateAsync ran, say): this activation
+        // must not serve the turn; the runtime routes the call to a fresh one.
+        if (_status == ActivationStatus.Valid && !_announced.IsEmpty && _states.Any(BehindAnnounced))
+        {
+            Invalidate();
+        }
+
         if (_status == ActivationStatus.Valid)
         {
             return;

@@ -194,7 +194,8 @@ public sealed partial class GrainRuntime : IGrainFactory, IDisposable
             return;
         }
 
-        if (activation.Status == ActivationStatus.Valid && activation.KnownVersion(change.StateName) < change.Version)
+        // Every announcement is kept, also by an activation still loading its state; only a valid one that is behind leaves now.
+        if (activation.Announce(change.StateName, change.Version))
         {
             LogStale(change.GrainId, change.Version);
             _ = activation.DeactivateAsync(DeactivationReason.StaleState);

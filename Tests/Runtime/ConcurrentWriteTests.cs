@@ -52,3 +52,32 @@ public sealed class ConcurrentWriteTests(PostgresDatabase database) : IClassFixt
         return results;
     }
 }
+
+/// <summary>Cross-silo invalidation also reaches an activation that is still loading its state.</summary>
+public sealed class ActivationInvalidationTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Theory]
+    [MemberData(nameof(Clusters.Providers), MemberType = typeof(Clusters))]
+    public async Task AWriteElsewhereWhileAnActivationLoadsIsNotLostToIt(Provider provider)
+    {
+        await using var cluster = await Clusters.StartAsync(provider, database, silos: 2);
+        var key = $"held-{provider}";
+        var writer = cluster.Silos[0].GrainFactory.GetGrain<IHeldActivationCounterGrain>(key);
+        var reader = cluster.Silos[1].GrainFactory.GetGrain<IHeldActivationCounterGrain>(key);
+        Assert.Equal(1, await writer.Increment());
+
+        // The second silo's activation reads version 1, then is held; meanwhile the first silo writes version 2.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        HeldActivationCounterGrain.Gates[key] = gate;
+        var firstRead = reader.Value();
+        await Task.Delay(300);
+        HeldActivationCounterGrain.Gates.TryRemove(key, out _);
+        Assert.Equal(2, await writer.Increment());
+        await Task.Delay(500); // the announcement of version 2 reaches the second silo while its activation still loads
+        gate.SetResult();
+
+        // Before: the announcement was dropped because the activation was not yet valid, and it served 1 until it wrote.
+        Assert.Equal(2, await firstRead);
+        Assert.Equal(2, await reader.Value());
+    }
+}

@@ -43,6 +43,41 @@ public sealed class CounterGrain([PersistentState("counter")] IPersistentState<C
     public Task<long> Peek() => Task.FromResult(state.State.Value);
 }
 
+/// <summary>A counter whose activation a test can hold in <c>OnActivateAsync</c>, to write elsewhere meanwhile.</summary>
+public interface IHeldActivationCounterGrain : IGrainWithStringKey
+{
+    /// <summary>Adds one and persists; returns the new value.</summary>
+    [RetryOnConflict]
+    Task<long> Increment();
+
+    /// <summary>The current value.</summary>
+    Task<long> Value();
+}
+
+/// <summary>Holds each activation until the test opens the grain's gate (<see cref="Gates"/>).</summary>
+public sealed class HeldActivationCounterGrain([PersistentState("counter")] IPersistentState<CounterState> state) : Grain, IHeldActivationCounterGrain
+{
+    /// <summary>Per grain key: completed when activations may finish; absent means no hold.</summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> Gates { get; } = new();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Gates.TryGetValue(GetPrimaryKeyString(), out var gate))
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async Task<long> Increment()
+    {
+        state.State = state.State with { Value = state.State.Value + 1 };
+        await state.WriteStateAsync();
+        return state.State.Value;
+    }
+
+    public Task<long> Value() => Task.FromResult(state.State.Value);
+}
+
 /// <summary>An append-only journal: each acknowledged append must survive a crash.</summary>
 public interface IJournalGrain : IGrainWithStringKey
 {

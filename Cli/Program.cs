@@ -19,4 +19,19 @@ root.Subcommands.Add(AnalysisCommands.Classify());
 root.Subcommands.Add(AnalysisCommands.Score());
 root.Subcommands.Add(AnalysisCommands.Features());
 root.Subcommands.Add(AnalysisCommands.Review());
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Npgsql.NpgsqlException e) when (e is not Npgsql.PostgresException)
+{
+    // The benchmarks and ledger tools need the database; say so instead of a stack trace.
+    Console.Error.WriteLine($"gorelay: PostgreSQL is not reachable ({e.Message}). Start it with ./run.sh (or source scripts/setup.sh), or pass --connection.");
+    return 1;
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    // As the default handler did: the whole exception, exit code 1.
+    Console.Error.WriteLine($"gorelay: unhandled exception: {e}");
+    return 1;
+}

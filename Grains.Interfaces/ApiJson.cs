@@ -12,6 +12,6 @@ public static class ApiJson
     /// <summary>Enums as snake_case names (stateless, so one instance serves every options object).</summary>
     public static JsonConverter Enums { get; } = new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower);
 
-    /// <summary>Web defaults with <see cref="Enums"/>.</summary>
-    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { Converters = { Enums } };
+    /// <summary>Web defaults with <see cref="Enums"/>, and numbers only as JSON numbers (the web defaults also read <c>"100"</c>).</summary>
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { Converters = { Enums }, NumberHandling = JsonNumberHandling.Strict };
 }

@@ -4,6 +4,11 @@ namespace OrleansGoRelay.Grains;
 /// A request a grain refuses for a reason the caller can fix or must know: the gateway answers it as a problem
 /// document with <see cref="Status"/> and the stable <see cref="Code"/>. Nothing was changed by a refused request.
 /// </summary>
+/// <remarks>
+/// This is the product's one vocabulary of refusals: grains throw it, it crosses silos with Orleans' serializer, and
+/// the gateway's problem mapping and the relay uplink answer it the same way.
+/// </remarks>
+[GenerateSerializer, Alias("gorelay.RequestRefusedException")]
 public sealed class RequestRefusedException : Exception
 {
     /// <summary>A refusal with an HTTP status, a machine-readable code and a human explanation.</summary>
@@ -31,9 +36,11 @@ public sealed class RequestRefusedException : Exception
     }
 
     /// <summary>The HTTP status the gateway answers with (4xx).</summary>
+    [Id(0)]
     public int Status { get; }
 
     /// <summary>The stable machine-readable code.</summary>
+    [Id(1)]
     public string Code { get; }
 
     /// <summary>400: the request itself is malformed.</summary>

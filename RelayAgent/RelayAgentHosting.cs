@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using OrleansGoRelay.Telemetry;
+using OrleansGoRelay.ServiceDefaults;
 
 namespace OrleansGoRelay.RelayAgent;
 
@@ -12,10 +12,12 @@ public static partial class RelayAgentHosting
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RelayAgentOptions>().BindConfiguration(RelayAgentOptions.Section);
+        builder.AddGoRelayTelemetry("gorelay-relay", RelayAgentMetrics.MeterName);
         builder.Services.AddSingleton<RelayAgentMetrics>();
         builder.Services.AddSingleton<GatewayLink>();
         builder.Services.AddSingleton<PlayerSessions>();
-        builder.Services.AddSingleton(_ => new PrometheusExporter(RelayAgentMetrics.MeterName));
+        // Every known series at 0 from the start, so a fresh relay's /metrics already lists them.
+        builder.Services.AddInitialMeasurements(sp => sp.GetRequiredService<RelayAgentMetrics>().RecordZeros());
         builder.Services.AddHostedService(sp =>
         {
             // The link registers the address players reach, known only once the server listens.
@@ -38,8 +40,7 @@ public static partial class RelayAgentHosting
         ArgumentNullException.ThrowIfNull(app);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(10) });
         app.MapGet("/health", () => Results.Ok(new { status = "healthy" }));
-        app.Services.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/metrics", (PrometheusExporter metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGoRelayMetrics();
         app.Map("/play", (HttpContext context, PlayerSessions sessions) => sessions.HandleAsync(context));
         return app;
     }

@@ -1,14 +1,9 @@
 using OrleansGoRelay.Gateway.Hosting;
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Runtime.Hosting;
+using OrleansGoRelay.Silo.Hosting;
 
 // Settings live beside the binary, wherever the process is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddGatewayDefaults();
-builder.Services.AddGrainRuntime(runtime => runtime
-    .AddGoRelayGrains()
-    .UsePostgres(builder.Configuration.GetConnectionString("Postgres")
-        ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (env ConnectionStrings__Postgres)."), GrainsSchema.Migrations));
+builder.AddGoRelaySilo();
 
 var app = builder.Build();
 app.MapGatewayEndpoints();

@@ -9,6 +9,18 @@ CONFIGURATION="${CONFIGURATION:-Release}"
 PG_USER="gorelay-pg"          # the OS user PostgreSQL runs as when setup runs as root (postgres refuses root)
 mkdir -p "$DATA"
 
+# Callers trap EXIT with stop_pg_if_started_here (after their silos or tests have stopped); it is defined before
+# anything can fail, so an early exit (a missing package, a failed build) still finds it.
+PG_STARTED_HERE=0
+PGDATA_DIR="$DATA/pg"
+stop_pg_if_started_here() {
+  if [ "$PG_STARTED_HERE" = 1 ]; then
+    log "stopping PostgreSQL"
+    as_pg pg_ctl -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
+    PG_STARTED_HERE=0
+  fi
+}
+
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
@@ -46,7 +58,6 @@ if [ ! -d "$REPO/k8s/validate/node_modules" ]; then
 fi
 
 # --- PostgreSQL, as a non-root user, data directory inside the repo ------------------------------------------------
-PGDATA_DIR="$DATA/pg"
 as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
 }
@@ -75,7 +86,6 @@ if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
 fi
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PG_STARTED_HERE=0
 if as_pg pg_ctl -D "$PGDATA_DIR" status >/dev/null 2>&1; then
   PG_PORT="$(cat "$DATA/pg.port")"
 else
@@ -84,10 +94,10 @@ else
   echo "$PG_PORT" > "$DATA/pg.port"
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   touch "$DATA/pg.log"; [ "$(id -u)" = 0 ] && chown "$PG_USER" "$DATA/pg.log"
+  PG_STARTED_HERE=1   # before the start: a signal right after it must still stop it
   as_pg pg_ctl -D "$PGDATA_DIR" -l "$DATA/pg.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories='' -c max_connections=300 -c shared_buffers=256MB" \
     start >/dev/null || { tail -n 20 "$DATA/pg.log" >&2; die "PostgreSQL did not start"; }
-  PG_STARTED_HERE=1
 fi
 
 export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=gorelay PGPASSWORD="$PG_PASSWORD"
@@ -102,10 +112,3 @@ export GORELAY_CONNECTION
 if [ ! -s "$DATA/operator.token" ]; then
   umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DATA/operator.token"; umask 022
 fi
-
-stop_pg_if_started_here() {
-  if [ "$PG_STARTED_HERE" = 1 ]; then
-    log "stopping PostgreSQL"
-    as_pg pg_ctl -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
-  fi
-}

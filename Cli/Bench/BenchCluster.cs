@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using OrleansGoRelay.Runtime.Testing;
+using OrleansGoRelay.Cli.Processes;
 
 namespace OrleansGoRelay.Cli.Bench;
 
@@ -46,7 +46,9 @@ internal sealed class BenchCluster : IAsyncDisposable
             var silo = cluster.Start("silo", ChildProcess.BuiltDll("Silo", "OrleansGoRelay.Silo"), ["--urls", cluster.Gateway], new Dictionary<string, string>
             {
                 ["ConnectionStrings__Postgres"] = database,
-                ["GrainRuntime__SiloName"] = "bench",
+                ["Orleans__SiloName"] = "bench",
+                ["Orleans__SiloPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = ChildProcess.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
                 // Every simulated player calls from this one address; real players each have their own.
                 ["Gateway__Limits__PermitsPerSecond"] = "0",

@@ -1,22 +1,30 @@
-using OrleansGoRelay.Runtime;
-
 namespace OrleansGoRelay.Cli.Bench;
 
-/// <summary>The grain the runtime benchmark calls.</summary>
+/// <summary>The grain the runtime benchmark calls (its state in the default storage, the group-commit writer).</summary>
+[Alias("gorelay.bench.IBenchGrain")]
 public interface IBenchGrain : IGrainWithIntegerKey
 {
     /// <summary>Returns the in-memory value: a call with no storage access.</summary>
     Task<long> Peek();
 
     /// <summary>Adds one and persists it.</summary>
-    [RetryOnConflict]
     Task<long> Increment();
 }
 
-/// <summary>The benchmark grain's state.</summary>
+/// <summary>The same grain with its state in Orleans' ADO.NET provider, for comparison.</summary>
+[Alias("gorelay.bench.IAdoNetBenchGrain")]
+public interface IAdoNetBenchGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds one and persists it.</summary>
+    Task<long> Increment();
+}
+
+/// <summary>The benchmark grains' state.</summary>
+[GenerateSerializer, Alias("gorelay.bench.BenchState")]
 public sealed record BenchState
 {
     /// <summary>The value.</summary>
+    [Id(0)]
     public long Value { get; init; }
 }
 
@@ -25,6 +33,17 @@ public sealed class BenchGrain([PersistentState("bench")] IPersistentState<Bench
 {
     public Task<long> Peek() => Task.FromResult(state.State.Value);
 
+    public async Task<long> Increment()
+    {
+        state.State = state.State with { Value = state.State.Value + 1 };
+        await state.WriteStateAsync();
+        return state.State.Value;
+    }
+}
+
+[GrainType("bench-adonet")]
+public sealed class AdoNetBenchGrain([PersistentState("bench-adonet", RuntimeBenchmark.AdoNetStorage)] IPersistentState<BenchState> state) : Grain, IAdoNetBenchGrain
+{
     public async Task<long> Increment()
     {
         state.State = state.State with { Value = state.State.Value + 1 };

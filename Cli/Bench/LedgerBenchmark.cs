@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Runtime.Migrations;
+using OrleansGoRelay.Grains.Hosting;
+using OrleansGoRelay.Persistence.Migrations;
 
 namespace OrleansGoRelay.Cli.Bench;
 

@@ -3,76 +3,126 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Runtime;
-using OrleansGoRelay.Runtime.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Hosting;
+using OrleansGoRelay.Grains.Hosting;
+using OrleansGoRelay.Persistence.GrainStorage;
+using OrleansGoRelay.Persistence.Migrations;
 
 namespace OrleansGoRelay.Cli.Bench;
 
 /// <summary>
-/// <c>gorelay bench runtime</c>: calls/s to cached activations (in memory, no write), persisted writes/s to
-/// PostgreSQL through the runtime, and pgbench's simple-update tps on the same server in the same run.
+/// <c>gorelay bench runtime</c>, on Orleans: calls/s to cached activations from inside the silo and through Orleans'
+/// client gateway (TCP), persisted writes/s across 1,000 grains through the group-commit storage and through Orleans'
+/// ADO.NET storage, and pgbench's simple-update tps on the same server in the same run.
 /// </summary>
 internal static partial class RuntimeBenchmark
 {
+    /// <summary>The name the ADO.NET provider is registered under in the benchmark's silo.</summary>
+    public const string AdoNetStorage = "adonet";
+
     public static Command Command()
     {
         var seconds = new Option<int>("--seconds") { Description = "Measuring time of each phase", DefaultValueFactory = _ => 5 };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: env GORELAY_CONNECTION, else .data/connection-string)" };
-        var writers = new Option<int>("--writers") { Description = "Concurrent callers in the write phase, each on its own grain", DefaultValueFactory = _ => 512 };
-        var command = new Command("runtime", "Calls/s to a cached activation and persisted writes/s to PostgreSQL, beside pgbench's simple-update tps") { seconds, connection, writers };
+        var callers = new Option<int>("--callers") { Description = "Concurrent callers in the call phases", DefaultValueFactory = _ => 256 };
+        var writers = new Option<int>("--writers") { Description = "Concurrent callers in the write phases", DefaultValueFactory = _ => 512 };
+        var grains = new Option<int>("--grains") { Description = "Grains the callers spread over", DefaultValueFactory = _ => 1000 };
+        var command = new Command("runtime", "Orleans calls/s in the silo and through its gateway, persisted writes/s through both storage providers, beside pgbench's simple-update tps")
+        {
+            seconds, connection, callers, writers, grains,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
             var connectionString = BenchDatabase.ResolveConnectionString(parse.GetValue(connection));
-            Console.WriteLine($"gorelay bench runtime: {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase");
-            await CachedCallsAsync(duration);
-            await PersistedWritesAsync(connectionString, duration, parse.GetValue(writers));
+            var grainCount = parse.GetValue(grains);
+            Console.WriteLine($"gorelay bench runtime (Orleans): {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase, {grainCount:N0} grains");
+            var database = await BenchDatabase.RecreateAsync(connectionString, "gorelay_bench_runtime");
+            await using (var dataSource = NpgsqlDataSource.Create(database))
+            {
+                await new MigrationRunner(dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync(GrainsSchema.Migrations, cancellationToken);
+            }
+            using var silo = await StartSiloAsync(database, cancellationToken);
+            var inSilo = silo.Services.GetRequiredService<IGrainFactory>();
+            await CallsAsync("in the silo (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
+            using (var client = await StartClientAsync(cancellationToken))
+            {
+                await CallsAsync("through the gateway (Orleans client, TCP)", client.Services.GetRequiredService<IClusterClient>(), duration, parse.GetValue(callers), grainCount);
+            }
+            await WritesAsync(database, inSilo, duration, parse.GetValue(writers), grainCount);
             await PgbenchAsync(connectionString, duration);
+            await silo.StopAsync(cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static async Task CachedCallsAsync(TimeSpan duration)
+    private static readonly int SiloPort = Processes.ChildProcess.FreePort();
+    private static readonly int GatewayPort = Processes.ChildProcess.FreePort();
+
+    private static async Task<IHost> StartSiloAsync(string database, CancellationToken cancellationToken)
     {
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 1,
-            ConfigureRuntime = runtime => runtime.AddGrains(typeof(BenchGrain).Assembly),
-        });
-        var grains = cluster.Client;
-        var workers = Environment.ProcessorCount;
-
-        // Each worker calls its own activation in a loop: the runtime path without turn contention.
-        var own = await MeasureAsync(duration, workers, worker => grains.GetGrain<IBenchGrain>(worker).Peek());
-        Report("calls/s, cached activations, 1 per worker, no write", own, workers);
-
-        // All workers on one activation: every call queues for the same turn lock.
-        var shared = grains.GetGrain<IBenchGrain>(1_000_000);
-        var one = await MeasureAsync(duration, workers, _ => shared.Peek());
-        Report("calls/s, one cached activation, all workers, no write", one, workers);
+        var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .UseOrleans(silo => silo
+                .UseLocalhostClustering(SiloPort, GatewayPort)
+                .AddGroupCommitGrainStorageAsDefault(options => options.ConnectionString = database)
+                .AddAdoNetGrainStorage(AdoNetStorage, options =>
+                {
+                    options.Invariant = "Npgsql";
+                    options.ConnectionString = database;
+                }))
+            .Build();
+        await host.StartAsync(cancellationToken);
+        return host;
     }
 
-    private static async Task PersistedWritesAsync(string connectionString, TimeSpan duration, int writers)
+    private static async Task<IHost> StartClientAsync(CancellationToken cancellationToken)
     {
-        var database = await BenchDatabase.RecreateAsync(connectionString, "gorelay_bench_runtime");
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 1,
-            PostgresConnectionString = database,
-            Migrations = GrainsSchema.Migrations,
-            ConfigureRuntime = runtime => runtime.AddGrains(typeof(BenchGrain).Assembly),
-        });
-        var grains = cluster.Client;
-        var writes = await MeasureAsync(duration, writers, writer => grains.GetGrain<IBenchGrain>(writer).Increment());
+        var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .UseOrleansClient(client => client.UseLocalhostClustering(GatewayPort))
+            .Build();
+        await host.StartAsync(cancellationToken);
+        return host;
+    }
 
+    private static async Task CallsAsync(string where, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
+    {
+        // Every caller loops over its own share of grains: calls to cached activations, no storage, no turn contention.
+        var calls = await MeasureAsync(duration, callers, caller => grains.GetGrain<IBenchGrain>(caller % grainCount).Peek());
+        Report($"calls/s {where}", calls, callers);
+    }
+
+    private static async Task WritesAsync(string database, IGrainFactory grains, TimeSpan duration, int writers, int grainCount)
+    {
+        var counter = 0L;
+        var groupCommit = await MeasureAsync(duration, writers, _ => grains.GetGrain<IBenchGrain>(Interlocked.Increment(ref counter) % grainCount).Increment());
+        Report($"persisted writes/s, {grainCount:N0} grains, group-commit storage", groupCommit, writers);
+        await VerifyStoredAsync(database, "SELECT coalesce(sum((state->>'value')::bigint), 0)::bigint FROM grain_state WHERE grain_type = 'bench'", groupCommit);
+
+        var adoNet = await MeasureAsync(duration, writers, _ => grains.GetGrain<IAdoNetBenchGrain>(Interlocked.Increment(ref counter) % grainCount).Increment());
+        Report($"persisted writes/s, {grainCount:N0} grains, Orleans ADO.NET storage", adoNet, writers);
+        await VerifyStoredAsync(database, "SELECT count(*) FROM orleans_storage", null);
+    }
+
+    /// <summary>Every acknowledged write must be in the table (warm-up writes count too).</summary>
+    private static async Task VerifyStoredAsync(string database, string sql, Measurement? writes)
+    {
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var count = dataSource.CreateCommand("SELECT coalesce(sum((state->>'value')::bigint), 0)::bigint FROM grain_state WHERE grain_type = 'bench'");
-        var stored = (long)(await count.ExecuteScalarAsync())!;
-        Report($"persisted writes/s, {writers} concurrent callers on own grains, group commit", writes, writers);
-        // Every acknowledged write must be in the table (the warm-up writes are counted too).
-        Console.WriteLine($"    acknowledged {writes.Operations + writes.WarmupOperations:N0}, stored {stored:N0}{(stored == writes.Operations + writes.WarmupOperations ? "" : "  MISMATCH")}");
+        await using var command = dataSource.CreateCommand(sql);
+        var stored = (long)(await command.ExecuteScalarAsync())!;
+        if (writes is null)
+        {
+            Console.WriteLine($"    rows stored {stored:N0}");
+            return;
+        }
+        var acknowledged = writes.Operations + writes.WarmupOperations;
+        Console.WriteLine($"    acknowledged {acknowledged:N0}, stored {stored:N0}{(stored == acknowledged ? "" : "  MISMATCH")}");
     }
 
     internal static async Task PgbenchAsync(string connectionString, TimeSpan duration)

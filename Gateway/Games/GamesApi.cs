@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Games;
-using OrleansGoRelay.Runtime;
+using OrleansGoRelay.Grains.Relays;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Games;
 
@@ -72,10 +73,10 @@ public static class GamesApi
     private static async Task<IResult> AssignSession(string gameId, HttpContext context, RelayAuthentication authentication, IGrainFactory grains)
     {
         var (request, problem) = await authentication.VerifyAsync<SessionBody>(context);
-        return request is null ? problem! : TypedResults.Ok(await grains.GetGrain<IGameGrain>(gameId).AssignRelay(request.Body.Player ?? "", request.RelayId));
+        return request is null ? problem! : TypedResults.Ok(await grains.GetGrain<IRelayNodeGrain>(request.RelayId).OpenSession(gameId, request.Body.Player ?? ""));
     }
 
-    private static async Task Events(string gameId, HttpContext context, IClusterEvents events, IGrainFactory grains)
+    private static async Task Events(string gameId, HttpContext context, GameEventHub events, IGrainFactory grains)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -89,11 +90,7 @@ public static class GamesApi
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
-        using var subscription = events.Subscribe(GameEvent.TopicOf(gameId), e =>
-        {
-            queue.Writer.TryWrite(e.Payload);
-            return Task.CompletedTask;
-        });
+        using var subscription = events.Watch(gameId, e => queue.Writer.TryWrite(e.ToJson()));
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var reader = Task.Run(async () =>
         {

@@ -10,38 +10,48 @@ using OrleansGoRelay.Grains;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Players;
 using OrleansGoRelay.Gateway.Relays;
-using OrleansGoRelay.Telemetry;
+using OrleansGoRelay.ServiceDefaults;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
-using OrleansGoRelay.Runtime.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using System.Text.Json.Serialization;
+using Orleans;
+using Orleans.Runtime;
 
 namespace OrleansGoRelay.Gateway.Hosting;
 
-/// <summary>The hosting defaults every process serving the gateway shares: health, problem details, OpenAPI, auth.</summary>
+/// <summary>The hosting defaults every process serving the gateway shares: health, telemetry, problem details, OpenAPI, auth.</summary>
 public static class GatewayHosting
 {
-    /// <summary>The meter the product's instruments belong to (OrleansGoRelay.Grains.GoRelayMeter).</summary>
-    public const string GoRelayMeterName = "OrleansGoRelay";
-
     /// <summary>Registers the gateway's services.</summary>
     public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
-        builder.Services.AddProblemDetails();
+        // Every problem carries the contract's `code`, the framework's own refusals included (unknown route, wrong
+        // method, missing content type, a body that is not JSON or of the wrong type, a bad query value).
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = FrameworkProblems.AddCode);
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<GrainExceptionHandler>();
+        builder.AddGoRelayTelemetry("gorelay-silo");
         builder.Services.AddOpenApi("v1");
         builder.AddRequestLimits();
         builder.Services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
+        builder.Services.AddSingleton<GameEventHub>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GameEventHub>());
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
         builder.Services.AddSingleton<OperatorAuthorization>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RelayAuthentication>();
         builder.Services.AddSingleton<RelayUplinkHub>();
-        builder.Services.AddSingleton(_ => new PrometheusExporter(GoRelayMeterName));
-        // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy").
+        // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy"), and a
+        // number is a JSON number: "100" is not an amount.
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(ApiJson.Enums));
+        {
+            options.SerializerOptions.Converters.Add(ApiJson.Enums);
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         return builder;
     }
 
@@ -66,10 +76,8 @@ public static class GatewayHosting
             },
         });
         app.MapOpenApi("/openapi/{documentName}.json");
-        // Listening starts now, not at the first scrape, so nothing recorded before it is missed.
-        app.Services.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/metrics", (PrometheusExporter metrics) => TypedResults.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithTags("Operations").WithSummary("Prometheus text format 0.0.4.");
+        app.MapGoRelayMetrics().WithTags("Operations").WithSummary("Prometheus scrape of the product's, Orleans' and ASP.NET Core's meters.");
+        app.MapOperatorDashboard();
         app.MapClusterApi();
         app.MapLedgerApi();
         app.MapSubsidyPoolApi();

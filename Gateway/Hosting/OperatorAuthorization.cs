@@ -33,14 +33,22 @@ public sealed class OperatorAuthorization
 
         var header = context.Request.Headers.Authorization.ToString();
         const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
-            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), _token))
+        var presented = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim()
+            : context.Request.Cookies[CookieName];
+        if (!IsToken(presented))
         {
             return Problems.Create(StatusCodes.Status401Unauthorized, "operator_token_required", "This route needs 'Authorization: Bearer <operator token>'.");
         }
 
         return null;
     }
+
+    /// <summary>The cookie a browser holds the token in, for pages (the Orleans dashboard) that cannot send a header.</summary>
+    public const string CookieName = "gorelay_operator";
+
+    /// <summary>Whether the text is the operator token (constant time).</summary>
+    public bool IsToken(string? presented) =>
+        _token is not null && presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), _token);
 }
 
 /// <summary>Endpoint filter for operator-only route groups.</summary>

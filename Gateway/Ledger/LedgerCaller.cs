@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Runtime;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Ledger;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Stamps;
-using OrleansGoRelay.Runtime;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Marketplace;
 

@@ -5,7 +5,7 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
-using OrleansGoRelay.Runtime;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Marketplace;
 

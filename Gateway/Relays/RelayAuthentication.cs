@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Relays;
-using OrleansGoRelay.Runtime;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Relays;
 

@@ -15,7 +15,8 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
-using OrleansGoRelay.Runtime;
+using Orleans;
+using OrleansGoRelay.Gateway.Games;
 
 namespace OrleansGoRelay.Gateway.Relays;
 
@@ -64,19 +65,14 @@ public static partial class RelayUplinkApi
 }
 
 /// <summary>This silo's relay uplinks and the games each watches.</summary>
-public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents events, IHostApplicationLifetime lifetime, IOptions<JsonOptions> json, ILogger<RelayUplinkHub> logger)
+public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub events, IHostApplicationLifetime lifetime, IOptions<JsonOptions> json, ILogger<RelayUplinkHub> logger)
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Uplink, byte>> _watchers = new(StringComparer.Ordinal);
-    private readonly Lock _subscribeLock = new();
-    private IDisposable? _subscription;
-
     private JsonSerializerOptions Json => json.Value.SerializerOptions;
 
     /// <summary>Serves one uplink until it closes.</summary>
     public async Task RunAsync(string relayId, WebSocket socket, CancellationToken aborted)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        EnsureSubscribed();
         var uplink = new Uplink(relayId, socket);
         var writer = uplink.WriteLoopAsync(aborted);
         var closedByRelay = false;
@@ -94,10 +90,7 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents 
         }
         finally
         {
-            foreach (var watchers in _watchers.Values)
-            {
-                watchers.TryRemove(uplink, out _);
-            }
+            uplink.UnwatchAll();
             uplink.Complete();
             await writer.ConfigureAwait(false);
         }
@@ -106,28 +99,6 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents 
             LogUplinkLost(logger, relayId);
             await grains.GetGrain<IRelayNodeGrain>(relayId).ReportUplinkLost().ConfigureAwait(false);
         }
-    }
-
-    private void EnsureSubscribed()
-    {
-        lock (_subscribeLock)
-        {
-            _subscription ??= events.Subscribe(GameEvent.AllGames, Forward);
-        }
-    }
-
-    private Task Forward(ClusterEvent clusterEvent)
-    {
-        var gameId = clusterEvent.Topic["game/".Length..];
-        if (_watchers.TryGetValue(gameId, out var watchers) && !watchers.IsEmpty)
-        {
-            var message = "{\"op\":\"event\",\"event\":" + clusterEvent.Payload + "}";
-            foreach (var uplink in watchers.Keys)
-            {
-                uplink.Send(message);
-            }
-        }
-        return Task.CompletedTask;
     }
 
     private async Task HandleAsync(Uplink uplink, string text)
@@ -153,28 +124,25 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents 
             };
             Reply(uplink, id, 200, body);
         }
-        catch (RequestRefusedException e)
-        {
-            Reply(uplink, id, e.Status, new { code = e.Code, detail = e.Message });
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             Reply(uplink, id, 400, new { code = "malformed_message", detail = e.Message });
         }
-        catch (Exception e) when (e is SiloUnavailableException or InconsistentStateException)
-        {
-            Reply(uplink, id, 503, new { code = "retry", detail = e.Message });
-        }
         catch (Exception e)
         {
-            LogCallFailed(logger, e, uplink.RelayId);
-            Reply(uplink, id, 500, new { code = "internal_error", detail = "The call failed; retry it (calls are idempotent)." });
+            // The same refusals, statuses and codes as the HTTP routes; anything unknown is worth a retry (calls are idempotent).
+            var refusal = Refusals.Describe(e);
+            if (refusal.Status >= 500)
+            {
+                LogCallFailed(logger, e, uplink.RelayId);
+            }
+            Reply(uplink, id, refusal.Status, new { code = refusal.Code, detail = refusal.Detail });
         }
     }
 
     private async Task<GameView?> AssignAsync(Uplink uplink, IGameGrain game, string gameId, string player)
     {
-        await game.AssignRelay(player, uplink.RelayId).ConfigureAwait(false);
+        await grains.GetGrain<IRelayNodeGrain>(uplink.RelayId).OpenSession(gameId, player).ConfigureAwait(false);
         Watch(uplink, gameId, true);
         return await game.GetGame().ConfigureAwait(false);
     }
@@ -183,11 +151,11 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents 
     {
         if (watch)
         {
-            _watchers.GetOrAdd(gameId, _ => new()).TryAdd(uplink, 0);
+            uplink.Watch(gameId, events, Json);
         }
-        else if (_watchers.TryGetValue(gameId, out var watchers))
+        else
         {
-            watchers.TryRemove(uplink, out _);
+            uplink.Unwatch(gameId);
         }
         return null;
     }
@@ -205,8 +173,38 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, IClusterEvents 
     private sealed class Uplink(string relayId, WebSocket socket)
     {
         private readonly Channel<string> _outgoing = Channel.CreateBounded<string>(new BoundedChannelOptions(65_536) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        private readonly ConcurrentDictionary<string, IDisposable> _watching = new(StringComparer.Ordinal);
 
         public string RelayId => relayId;
+
+        public void Watch(string gameId, GameEventHub events, JsonSerializerOptions json)
+        {
+            if (_watching.ContainsKey(gameId))
+            {
+                return;
+            }
+            var watch = events.Watch(gameId, e => Send(JsonSerializer.Serialize(new { op = "event", @event = e }, json)));
+            if (!_watching.TryAdd(gameId, watch))
+            {
+                watch.Dispose();
+            }
+        }
+
+        public void Unwatch(string gameId)
+        {
+            if (_watching.TryRemove(gameId, out var watch))
+            {
+                watch.Dispose();
+            }
+        }
+
+        public void UnwatchAll()
+        {
+            foreach (var gameId in _watching.Keys)
+            {
+                Unwatch(gameId);
+            }
+        }
 
         public void Send(string message) => _outgoing.Writer.TryWrite(message);
 

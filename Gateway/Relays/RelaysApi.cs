@@ -5,7 +5,7 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Relays;
-using OrleansGoRelay.Runtime;
+using Orleans;
 
 namespace OrleansGoRelay.Gateway.Relays;
 

@@ -11,18 +11,13 @@ namespace OrleansGoRelay.Grains.Games;
 /// <param name="Player">The player an assignment concerns, for <c>relay</c>.</param>
 /// <param name="Relay">The new assignment, for <c>relay</c>.</param>
 /// <param name="Address">Where that player reconnects, for <c>relay</c>.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.GameEvent")]
 public sealed record GameEvent(
     string Type, string GameId, GameState State, PlayedMove? Move = null, string? Result = null, string? Player = null,
     RelayAssignment? Relay = null, string? Address = null)
 {
     // As the API writes games ("playing", "counting"), so an event reads like the game it comes from.
     private static JsonSerializerOptions Json => ApiJson.Options;
-
-    /// <summary>The cluster event topic of a game.</summary>
-    public static string TopicOf(string gameId) => "game/" + gameId;
-
-    /// <summary>The topic prefix every game's events share.</summary>
-    public const string AllGames = "game/*";
 
     /// <summary>The event as JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -39,4 +34,39 @@ public sealed record GameEvent(
             return null;
         }
     }
+}
+
+/// <summary>
+/// A silo's receiver of game events (an observer): the gateway on every silo registers one, and each game grain sends
+/// its events to every registered sink, which hands them to the WebSocket clients and relay uplinks on its silo that
+/// watch that game. One-way: a slow or dead silo never holds up a move.
+/// </summary>
+[Alias("gorelay.IGameEventSink")]
+public interface IGameEventSink : IGrainObserver
+{
+    /// <summary>Delivers one event.</summary>
+    [OneWay]
+    Task OnGameEvent(GameEvent gameEvent);
+}
+
+/// <summary>
+/// Where game grains find the silos' event sinks. One activation cluster-wide (well-known key <see cref="Key"/>),
+/// in memory only: each silo re-registers its sink every few seconds, so a registry lost with its silo is whole again
+/// within that period.
+/// </summary>
+[Alias("gorelay.IGameEventSinkRegistryGrain")]
+public interface IGameEventSinkRegistryGrain : IGrainWithIntegerKey
+{
+    /// <summary>The well-known key.</summary>
+    const long Key = 0;
+
+    /// <summary>Registers (or refreshes) a silo's sink; registrations not refreshed within a minute lapse.</summary>
+    Task Register(string siloId, IGameEventSink sink);
+
+    /// <summary>Removes a silo's sink (on graceful stop).</summary>
+    Task Unregister(string siloId);
+
+    /// <summary>Every live sink.</summary>
+    [AlwaysInterleave] // read-only over an in-memory map; game activations ask for it on their hot path
+    Task<IReadOnlyList<IGameEventSink>> Sinks();
 }

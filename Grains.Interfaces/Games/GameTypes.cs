@@ -11,9 +11,11 @@ namespace OrleansGoRelay.Grains.Games;
 /// <param name="Rules">Rule set name: chinese, japanese or tromp-taylor.</param>
 /// <param name="Rated">Whether the result changes the players' ratings.</param>
 /// <param name="Type">What kind of game the players asked for: it steers routing and the reward base.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.GameSpec")]
 public sealed record GameSpec(string Black, string White, int Size, double? Komi, int Handicap, string Rules, bool Rated, GameClass Type = GameClass.Standard);
 
 /// <summary>Where a game stands.</summary>
+[GenerateSerializer, Alias("gorelay.GameState")]
 public enum GameState
 {
     /// <summary>Moves are being played.</summary>
@@ -31,6 +33,7 @@ public enum GameState
 /// <param name="Color">B or W.</param>
 /// <param name="Move">The GTP vertex, <c>pass</c> or <c>resign</c>.</param>
 /// <param name="At">When the cluster accepted it.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.PlayedMove")]
 public sealed record PlayedMove(int Number, string Color, string Move, DateTimeOffset At);
 
 /// <summary>The relay a player's session is on.</summary>
@@ -38,11 +41,13 @@ public sealed record PlayedMove(int Number, string Color, string Move, DateTimeO
 /// <param name="Epoch">Counts assignments of this player in this game from 1; a failover increments it.</param>
 /// <param name="Reason"><c>connected</c>, or <c>failover</c> when the cluster moved the session off a dead relay.</param>
 /// <param name="At">When.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RelayAssignment")]
 public sealed record RelayAssignment(string RelayId, int Epoch, string Reason, DateTimeOffset At);
 
 /// <summary>A player's claimed result.</summary>
 /// <param name="Player">Who claimed.</param>
 /// <param name="Result">The result as SGF RE text (<c>B+3.5</c>, <c>W+R</c>, <c>0</c>).</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ResultClaim")]
 public sealed record ResultClaim(string Player, string Result);
 
 /// <summary>Everything about a game.</summary>
@@ -60,6 +65,7 @@ public sealed record ResultClaim(string Player, string Result);
 /// <param name="WhiteRelay">White's relay session.</param>
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="EndedAt">When play ended.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.GameView")]
 public sealed record GameView(
     string GameId, GameSpec Spec, GameState State, string ToMove, IReadOnlyList<PlayedMove> Moves, string? EndedBy,
     IReadOnlyList<ResultClaim> Claims, string? Result, bool Consensus, bool Rated, RelayAssignment? BlackRelay,
@@ -69,6 +75,7 @@ public sealed record GameView(
 /// <param name="Player">The submitting player's id (must be the player to move).</param>
 /// <param name="MoveNumber">The number this move will have (one more than the moves accepted).</param>
 /// <param name="Move">A GTP vertex, <c>pass</c> or <c>resign</c>.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.MoveSubmission")]
 public sealed record MoveSubmission(string Player, int MoveNumber, string Move);
 
 /// <summary>The answer to an accepted move.</summary>
@@ -77,6 +84,7 @@ public sealed record MoveSubmission(string Player, int MoveNumber, string Move);
 /// <param name="State">The game's state after it.</param>
 /// <param name="Result">The result when the move ended the game by resignation.</param>
 /// <param name="Repeated">True when this was a retry of the last accepted move (nothing changed).</param>
+[GenerateSerializer, Immutable, Alias("gorelay.MoveAccepted")]
 public sealed record MoveAccepted(string GameId, PlayedMove Move, GameState State, string? Result, bool Repeated);
 
 /// <summary>A consensus game as training data sees it.</summary>
@@ -91,6 +99,7 @@ public sealed record MoveAccepted(string GameId, PlayedMove Move, GameState Stat
 /// <param name="Features">The game's features.</param>
 /// <param name="Class">Teaching, dogfight or standard, by the analysis.</param>
 /// <param name="EndedAt">When play ended.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ConsensusGame")]
 public sealed record ConsensusGame(
     string GameId, string GameHash, string Black, string White, string? BlackRelay, string? WhiteRelay, string Result,
     int TotalMoves, GameFeatures Features, GameClass Class, DateTimeOffset EndedAt);

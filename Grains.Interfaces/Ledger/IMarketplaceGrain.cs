@@ -1,5 +1,4 @@
 using OrleansGoRelay.Grains.Marketplace;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Ledger;
 
@@ -7,6 +6,7 @@ namespace OrleansGoRelay.Grains.Ledger;
 /// The ledger's front door: accounts, transfers, API keys and verification. Any key works (every silo activates
 /// its own; the ledger's order comes from PostgreSQL), by convention <see cref="Key"/>.
 /// </summary>
+[Alias("gorelay.IMarketplaceGrain")]
 public interface IMarketplaceGrain : IGrainWithStringKey, IMarketplaceEconomy
 {
     /// <summary>The conventional key.</summary>
@@ -35,4 +35,5 @@ public interface IMarketplaceGrain : IGrainWithStringKey, IMarketplaceEconomy
 }
 
 /// <summary>The outcome of creating an account, with the account as stored.</summary>
+[GenerateSerializer, Immutable, Alias("gorelay.CreateAccountResult")]
 public sealed record CreateAccountResult(CreateAccountStatus Status, Account Account);

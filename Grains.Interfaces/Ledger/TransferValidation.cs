@@ -157,21 +157,21 @@ public static partial class TransferValidation
         return null;
     }
 
-    /// <summary>Throws <see cref="LedgerRequestException"/> when the account spec is malformed.</summary>
+    /// <summary>Throws <see cref="RequestRefusedException"/> (400, the problem's code) when the account spec is malformed.</summary>
     public static void EnsureValid(AccountSpec spec)
     {
         if (Check(spec) is { } problem)
         {
-            throw new LedgerRequestException(problem, null);
+            throw RequestRefusedException.BadRequest(problem.Code, problem.Detail);
         }
     }
 
-    /// <summary>Throws <see cref="LedgerRequestException"/> (with the item's index) when a request of the batch is malformed.</summary>
+    /// <summary>Throws <see cref="RequestRefusedException"/> (400, naming the item's index) when a request of the batch is malformed.</summary>
     public static void EnsureValid(IReadOnlyList<TransferRequest> batch)
     {
         if (Check(batch) is { } malformed)
         {
-            throw new LedgerRequestException(malformed.Problem, malformed.Index);
+            throw RequestRefusedException.BadRequest(malformed.Problem.Code, malformed.Index is { } i ? $"Item {i}: {malformed.Problem.Detail}" : malformed.Problem.Detail);
         }
     }
 
@@ -183,4 +183,5 @@ public static partial class TransferValidation
 }
 
 /// <summary>A malformed request: a stable code and a human explanation.</summary>
+[GenerateSerializer, Immutable, Alias("gorelay.LedgerProblem")]
 public sealed record LedgerProblem(string Code, string Detail);

@@ -27,7 +27,9 @@ public interface IMarketplaceEconomy
 }
 
 /// <summary>A game to reward. Fractions in basis points (10,000 = 1.0).</summary>
+[GenerateSerializer, Immutable, Alias("gorelay.GameRewardRequest")]
 public sealed record GameRewardRequest(string GameId, string BlackPlayerId, string WhitePlayerId, GameClass GameClass, int RarityBp, int ClarityBp, int ModelImpactBp);
 
 /// <summary>An API client's payment and who shares it (participant ids: relays, players whose games are data, trainers).</summary>
+[GenerateSerializer, Immutable, Alias("gorelay.InferencePaymentRequest")]
 public sealed record InferencePaymentRequest(string PaymentId, string ClientAccountId, long Amount, IReadOnlyList<string> DataContributors, IReadOnlyList<string> Relays, IReadOnlyList<string> Trainers);

@@ -147,6 +147,7 @@ public static class TokenEconomics
 }
 
 /// <summary>One leg of a split: who receives how much, under which transfer code.</summary>
+[GenerateSerializer, Immutable, Alias("gorelay.SplitLeg")]
 public sealed record SplitLeg(string AccountId, int Code, long Amount);
 
 /// <summary>What one participant contributed to a training session.</summary>
@@ -155,9 +156,11 @@ public sealed record SplitLeg(string AccountId, int Code, long Amount);
 /// <param name="GradientQualityBp">Gradient quality in basis points (10,000 = 100 %).</param>
 /// <param name="BytesTransmitted">Data transmitted for the session.</param>
 /// <param name="UptimeBp">Uptime during the session in basis points.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.Contribution")]
 public sealed record Contribution(string AccountId, long ComputeSeconds, int GradientQualityBp, long BytesTransmitted, int UptimeBp);
 
 /// <summary>Why a relay is paid from the subsidy pool.</summary>
+[GenerateSerializer, Alias("gorelay.SubsidyReason")]
 public enum SubsidyReason
 {
     /// <summary>A stamp batch created at least 10 stamps: 0.1 MCP.</summary>

@@ -1,8 +1,8 @@
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Players;
 
 /// <summary>One player's Glicko-2 rating, updated after every rated game (each game a rating period of one).</summary>
+[Alias("gorelay.IPlayerRatingGrain")]
 public interface IPlayerRatingGrain : IGrainWithStringKey
 {
     /// <summary>The rating (a new player's when the player has not played).</summary>
@@ -14,6 +14,7 @@ public interface IPlayerRatingGrain : IGrainWithStringKey
 }
 
 /// <summary>Finds players by rating across the cluster. Any key works; by convention <see cref="Key"/>.</summary>
+[Alias("gorelay.IPlayerDirectoryGrain")]
 public interface IPlayerDirectoryGrain : IGrainWithStringKey
 {
     /// <summary>The conventional key.</summary>

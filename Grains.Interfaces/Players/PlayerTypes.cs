@@ -7,6 +7,7 @@ namespace OrleansGoRelay.Grains.Players;
 /// <param name="Volatility">Volatility σ.</param>
 /// <param name="Rank">The rating as a rank (<c>3k</c>, <c>2d</c>, <c>1p</c>) on the OGS scale.</param>
 /// <param name="Games">Rated games played.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.PlayerRatingView")]
 public sealed record PlayerRatingView(string PlayerId, double Rating, double Deviation, double Volatility, string Rank, int Games);
 
 /// <summary>One rated game from a player's side.</summary>
@@ -15,4 +16,5 @@ public sealed record PlayerRatingView(string PlayerId, double Rating, double Dev
 /// <param name="OpponentDeviation">The opponent's deviation before the game.</param>
 /// <param name="OpponentVolatility">The opponent's volatility before the game.</param>
 /// <param name="Score">1 win, 0.5 draw, 0 loss.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RatedGame")]
 public sealed record RatedGame(string GameId, double Opponent, double OpponentDeviation, double OpponentVolatility, double Score);

@@ -3,6 +3,7 @@ using OrleansGoRelay.Go.Analysis;
 namespace OrleansGoRelay.Grains.Relays;
 
 /// <summary>A relay's health as the cluster sees it.</summary>
+[GenerateSerializer, Alias("gorelay.RelayHealth")]
 public enum RelayHealth
 {
     /// <summary>Heartbeats arrive on time.</summary>
@@ -16,6 +17,7 @@ public enum RelayHealth
 }
 
 /// <summary>Whether a relay takes sessions in normal operation or is kept for failover first.</summary>
+[GenerateSerializer, Alias("gorelay.RelayRole")]
 public enum RelayRole
 {
     /// <summary>Takes routed sessions.</summary>
@@ -36,6 +38,7 @@ public enum RelayRole
 /// <param name="Address">Where players connect (a ws:// or wss:// URL).</param>
 /// <param name="StakedTokens">Tokens its operator stakes (base units), shown and used to break routing ties.</param>
 /// <param name="Role">Primary or standby.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RelayRegistration")]
 public sealed record RelayRegistration(
     string RelayId, string PublicKey, string Region, double Latitude, double Longitude, int Capacity, double BandwidthMbps,
     bool FlEnabled, string Address, long StakedTokens = 0, RelayRole Role = RelayRole.Primary);
@@ -46,6 +49,7 @@ public sealed record RelayRegistration(
 /// <param name="BandwidthMbps">Bandwidth measured now (0 keeps the registered figure).</param>
 /// <param name="Circuits">Open circuits (player pairs relayed).</param>
 /// <param name="CpuPercent">CPU use of the relay process.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RelayHeartbeat")]
 public sealed record RelayHeartbeat(int Sessions, double LatencyMs, double BandwidthMbps, int Circuits, double CpuPercent);
 
 /// <summary>A relay as the cluster knows it.</summary>
@@ -61,6 +65,7 @@ public sealed record RelayHeartbeat(int Sessions, double LatencyMs, double Bandw
 /// <param name="LastHeartbeatAt">Last heartbeat (null before the first).</param>
 /// <param name="HealthChangedAt">When the health last changed.</param>
 /// <param name="QuarantinedUntil">When a quarantine ends.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RelayView")]
 public sealed record RelayView(
     RelayRegistration Registration, RelayHealth Health, int Sessions, int Circuits, double LatencyMs, double CpuPercent,
     int Reputation, IReadOnlyList<DateTimeOffset> Failures, DateTimeOffset RegisteredAt, DateTimeOffset? LastHeartbeatAt,
@@ -79,6 +84,7 @@ public sealed record RelayView(
 /// <param name="Longitude">Where the player is.</param>
 /// <param name="GameType">Teaching games prefer stable, high-bandwidth relays; dogfights the lowest latency.</param>
 /// <param name="Region">The player's region when known (for the region latency matrix).</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RouteRequest")]
 public sealed record RouteRequest(string PlayerId, double Latitude, double Longitude, GameClass GameType, string? Region = null);
 
 /// <summary>Why a relay scored as it did (lower total is better).</summary>
@@ -92,6 +98,7 @@ public sealed record RouteRequest(string PlayerId, double Latitude, double Longi
 /// <param name="StandbyPenaltyMs">Penalty for being a standby relay in normal routing.</param>
 /// <param name="Total">The sum the relays are ranked by.</param>
 /// <param name="Preference">Which rule applied: <c>nearest</c>, <c>stable-high-bandwidth</c> or <c>lowest-latency</c>.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RouteScore")]
 public sealed record RouteScore(
     double DistanceKm, double PropagationMs, double RegionLatencyMs, double RelayLatencyMs, double LoadPenaltyMs,
     double StabilityPenaltyMs, double BandwidthPenaltyMs, double StandbyPenaltyMs, double Total, string Preference);
@@ -101,4 +108,5 @@ public sealed record RouteScore(
 /// <param name="Address">Its address.</param>
 /// <param name="Score">How it scored.</param>
 /// <param name="Candidates">How many relays were eligible.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.RouteDecision")]
 public sealed record RouteDecision(string RelayId, string Address, RouteScore Score, int Candidates);

@@ -1,8 +1,8 @@
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Stamps;
 
 /// <summary>One consensus game's training stamp (key: the game id).</summary>
+[Alias("gorelay.ITrainingStampGrain")]
 public interface ITrainingStampGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -18,9 +18,11 @@ public interface ITrainingStampGrain : IGrainWithStringKey
 /// <summary>A model submission's answer.</summary>
 /// <param name="Model">The model as recorded.</param>
 /// <param name="Created">Whether this submission recorded it (false for a repeat).</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ModelSubmitted")]
 public sealed record ModelSubmitted(ModelRecord Model, bool Created);
 
 /// <summary>The stamp market: batches, listings, burns and models. Any key works; by convention <see cref="Key"/>.</summary>
+[Alias("gorelay.IStampMarketGrain")]
 public interface IStampMarketGrain : IGrainWithStringKey
 {
     /// <summary>The conventional key.</summary>

@@ -4,6 +4,7 @@ using OrleansGoRelay.Grains.Ledger;
 namespace OrleansGoRelay.Grains.Stamps;
 
 /// <summary>Whether a stamp can still be trained on.</summary>
+[GenerateSerializer, Alias("gorelay.StampStatus")]
 public enum StampStatus
 {
     /// <summary>Usable in models; its deposit is in escrow.</summary>
@@ -30,6 +31,7 @@ public enum StampStatus
 /// <param name="CreatedAt">When it was stamped.</param>
 /// <param name="BurnedAt">When it was burned.</param>
 /// <param name="DepositReturned">What the burn returned to the owner.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.TrainingStamp")]
 public sealed record TrainingStamp(
     string StampId, string GameHash, string? BlackRelay, string? WhiteRelay, string OwnerRelay, string BlackPlayer, string WhitePlayer,
     string ConsensusResult, int TotalMoves, GameClass GameClass, GameFeatures Features, long Deposit, int Uses, StampStatus Status,
@@ -42,11 +44,13 @@ public sealed record TrainingStamp(
 /// <summary>One game of a stamp batch.</summary>
 /// <param name="GameId">The game.</param>
 /// <param name="Consensus">Whether the relay saw both players agree; games without consensus are discarded.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.StampSubmission")]
 public sealed record StampSubmission(string GameId, bool Consensus);
 
 /// <summary>A game of a batch that did not become a stamp, and why.</summary>
 /// <param name="GameId">The game.</param>
 /// <param name="Code">unknown_game, no_consensus, not_your_game, already_stamped or exceeds_credits (the deposit could not be paid).</param>
+[GenerateSerializer, Immutable, Alias("gorelay.StampRefusal")]
 public sealed record StampRefusal(string GameId, string Code);
 
 /// <summary>What a stamp batch did.</summary>
@@ -55,18 +59,21 @@ public sealed record StampRefusal(string GameId, string Code);
 /// <param name="Refused">Consensus games that did not become stamps.</param>
 /// <param name="DepositsPaid">Deposits moved to escrow (base units).</param>
 /// <param name="Subsidies">Subsidies paid for the batch (names), when the pool covered them.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.StampBatchResult")]
 public sealed record StampBatchResult(int StampsCreated, int Discarded, IReadOnlyList<StampRefusal> Refused, long DepositsPaid, IReadOnlyList<string> Subsidies);
 
 /// <summary>What a burn did.</summary>
 /// <param name="Burned">Stamps burned by this request.</param>
 /// <param name="DepositReturned">Deposit returned to the relay (base units).</param>
 /// <param name="DepositKept">Deposit moved to the treasury for the stamps' uses.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.BurnResult")]
 public sealed record BurnResult(int Burned, long DepositReturned, long DepositKept);
 
 /// <summary>How a model performs, in percent.</summary>
 /// <param name="WinRate">Win rate against the previous generation.</param>
 /// <param name="PredictionAccuracy">Move prediction accuracy.</param>
 /// <param name="StyleConsistency">Style consistency.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ModelPerformance")]
 public sealed record ModelPerformance(double WinRate, double PredictionAccuracy, double StyleConsistency);
 
 /// <summary>A model as a relay submits it.</summary>
@@ -74,12 +81,14 @@ public sealed record ModelPerformance(double WinRate, double PredictionAccuracy,
 /// <param name="Generation">Its generation.</param>
 /// <param name="StampIds">The stamps it was trained on (each accessible to the submitter).</param>
 /// <param name="Performance">How it performs.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ModelSubmission")]
 public sealed record ModelSubmission(string ModelHash, int Generation, IReadOnlyList<string> StampIds, ModelPerformance Performance);
 
 /// <summary>Someone whose data a model was trained on.</summary>
 /// <param name="Id">A relay or player id.</param>
 /// <param name="Role"><c>relay</c> or <c>player</c>.</param>
 /// <param name="Stamps">How many of the model's stamps they contributed to.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ModelContributor")]
 public sealed record ModelContributor(string Id, string Role, int Stamps);
 
 /// <summary>A recorded model.</summary>
@@ -91,6 +100,7 @@ public sealed record ModelContributor(string Id, string Role, int Stamps);
 /// <param name="Contributors">Every relay and player behind those stamps.</param>
 /// <param name="ModelImprovementSubsidy">The ModelImprovement subsidy's transfer result when the model earned one (<c>created</c>, <c>exists</c>, <c>exceeds_credits</c> when the pool was short), else null.</param>
 /// <param name="CreatedAt">When it was recorded.</param>
+[GenerateSerializer, Immutable, Alias("gorelay.ModelRecord")]
 public sealed record ModelRecord(
     string ModelHash, int Generation, string SubmittedBy, ModelPerformance Performance, IReadOnlyList<string> StampIds,
     IReadOnlyList<ModelContributor> Contributors, string? ModelImprovementSubsidy, DateTimeOffset CreatedAt);

@@ -9,7 +9,6 @@ using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Grains.Players;
 using OrleansGoRelay.Grains.Relays;
-using OrleansGoRelay.Runtime;
 using GoGame = OrleansGoRelay.Go.Rules.Game;
 
 namespace OrleansGoRelay.Grains.Games;
@@ -23,10 +22,9 @@ namespace OrleansGoRelay.Grains.Games;
 [GrainType("game")]
 public sealed partial class GameGrain(
     [PersistentState("game")] IPersistentState<GameRecordState> record,
-    IRelayStore relays,
-    IClusterEvents events,
+    GameEventSinks sinks,
     TimeProvider clock,
-    ILogger<GameGrain> logger) : Grain, IGameGrain
+    ILogger<GameGrain> logger) : Grain, IGameGrain, IReloadableGrain
 {
     /// <summary>How a resignation is recorded among the moves.</summary>
     private const string Resign = "resign";
@@ -38,7 +36,29 @@ public sealed partial class GameGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _board = State.Spec is null ? null : Replay(State);
+        if (State is { State: GameState.Agreed, Rated: false, Spec.Rated: true })
+        {
+            // A silo died between consensus and the rating updates: finish them now, outside any caller's request
+            // (reads never write), once; each rating applies a game once, so finishing twice counts nothing twice.
+            this.RegisterGrainTimer(async _ =>
+            {
+                try
+                {
+                    await CompleteRatingAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogRatingFailed(logger, e, this.GetPrimaryKeyString());
+                }
+            }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }
         return Task.CompletedTask;
+    }
+
+    public async Task ReloadStateAsync()
+    {
+        await record.ReadStateAsync();
+        _board = State.Spec is null ? null : Replay(State);
     }
 
     public async Task<GameView> Create(GameSpec spec)
@@ -47,24 +67,16 @@ public sealed partial class GameGrain(
         var normalised = Normalise(spec);
         if (State.Spec is { } existing)
         {
-            return existing == normalised ? View() : throw RequestRefusedException.Conflict("game_exists", $"Game '{GetPrimaryKeyString()}' exists with different settings.");
+            return existing == normalised ? View() : throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
         }
         var created = new GameRecordState { Spec = normalised, State = GameState.Playing, CreatedAt = clock.GetUtcNow() };
         var board = Replay(created);
-        await WriteAsync(created).ConfigureAwait(false);
+        await WriteAsync(created);
         _board = board;
         return View();
     }
 
-    public async Task<GameView?> GetGame()
-    {
-        if (State.Spec is null)
-        {
-            return null;
-        }
-        await CompleteRatingAsync().ConfigureAwait(false);
-        return View();
-    }
+    public Task<GameView?> GetGame() => Task.FromResult(State.Spec is null ? null : View());
 
     public async Task<MoveAccepted> Play(MoveSubmission move)
     {
@@ -74,7 +86,7 @@ public sealed partial class GameGrain(
         var played = State.Moves.Count;
         if (move.MoveNumber == played && played > 0 && IsRepeat(State.Moves[^1], color, move.Move, spec.Size))
         {
-            return new MoveAccepted(GetPrimaryKeyString(), State.Moves[^1], State.State, State.Result, Repeated: true);
+            return new MoveAccepted(this.GetPrimaryKeyString(), State.Moves[^1], State.State, State.Result, Repeated: true);
         }
         if (move.MoveNumber != played + 1)
         {
@@ -105,7 +117,7 @@ public sealed partial class GameGrain(
                 Result = GameResult.ByResignation(color.Opponent()).ToString(),
                 EndedAt = now,
             };
-            await CommitAsync(next, replayOnFailure: false).ConfigureAwait(false);
+            await CommitAsync(next, replayOnFailure: false);
             _board!.Resign(color);
         }
         else
@@ -123,12 +135,12 @@ public sealed partial class GameGrain(
                 next = next with { State = GameState.Counting, EndedBy = "passes", EndedAt = now };
             }
             // The board already holds the move: if the write fails it is rebuilt from what is stored.
-            await CommitAsync(next, replayOnFailure: true).ConfigureAwait(false);
+            await CommitAsync(next, replayOnFailure: true);
         }
 
         GameMetrics.Moves.Add(1);
-        await PublishAsync(new GameEvent("move", GetPrimaryKeyString(), next.State, accepted, next.Result)).ConfigureAwait(false);
-        return new MoveAccepted(GetPrimaryKeyString(), accepted, next.State, next.Result, Repeated: false);
+        await PublishAsync(new GameEvent("move", this.GetPrimaryKeyString(), next.State, accepted, next.Result));
+        return new MoveAccepted(this.GetPrimaryKeyString(), accepted, next.State, next.Result, Repeated: false);
     }
 
     public async Task<GameView> SubmitResult(ResultClaim claim)
@@ -152,7 +164,7 @@ public sealed partial class GameGrain(
             {
                 throw RequestRefusedException.Conflict("result_already_submitted", $"{claim.Player} already submitted {earlier.Result}.");
             }
-            await CompleteRatingAsync().ConfigureAwait(false);
+            await CompleteRatingAsync();
             return View();
         }
 
@@ -162,17 +174,21 @@ public sealed partial class GameGrain(
             // Consensus: both players say the same, and it does not contradict a resignation the cluster saw.
             var agreed = next.Claims[0].Result == next.Claims[1].Result && (State.EndedBy != "resignation" || State.Result == result);
             next = agreed
-                ? next with { State = GameState.Agreed, Result = result, RatingsBefore = spec.Rated ? await RatingsNowAsync(spec).ConfigureAwait(false) : null }
+                ? next with { State = GameState.Agreed, Result = result, RatingsBefore = spec.Rated ? await RatingsNowAsync(spec) : null }
                 : next with { State = GameState.Disputed };
         }
-        await CommitAsync(next, replayOnFailure: false).ConfigureAwait(false);
+        await CommitAsync(next, replayOnFailure: false);
         if (next.State is GameState.Agreed or GameState.Disputed)
         {
             (next.State == GameState.Agreed ? GameMetrics.Agreed : GameMetrics.Disputed).Add(1);
-            await relays.RemoveSessionsAsync(GetPrimaryKeyString()).ConfigureAwait(false);
-            await PublishAsync(new GameEvent("result", GetPrimaryKeyString(), next.State, Result: next.Result)).ConfigureAwait(false);
+            // The relays that carried the game forget its sessions (their index is theirs to write).
+            foreach (var relayId in new[] { next.BlackRelay?.RelayId, next.WhiteRelay?.RelayId }.OfType<string>().Distinct())
+            {
+                _ = GrainFactory.GetGrain<IRelayNodeGrain>(relayId).ForgetGame(this.GetPrimaryKeyString());
+            }
+            await PublishAsync(new GameEvent("result", this.GetPrimaryKeyString(), next.State, Result: next.Result));
         }
-        await CompleteRatingAsync().ConfigureAwait(false);
+        await CompleteRatingAsync();
         return View();
     }
 
@@ -186,11 +202,11 @@ public sealed partial class GameGrain(
             return current;
         }
         var assignment = new RelayAssignment(relayId, (current?.Epoch ?? 0) + 1, "connected", clock.GetUtcNow());
-        await SetAssignmentAsync(player, color, assignment).ConfigureAwait(false);
+        await SetAssignmentAsync(color, assignment);
         return assignment;
     }
 
-    public async Task<IReadOnlyList<string>> Failover(string deadRelayId, string newRelayId)
+    public async Task<IReadOnlyList<string>> Failover(string deadRelayId, string newRelayId, string? newRelayAddress)
     {
         var (spec, _) = RequireGame();
         if (State.State is GameState.Agreed or GameState.Disputed)
@@ -198,7 +214,7 @@ public sealed partial class GameGrain(
             return [];
         }
         var moved = new List<string>();
-        var address = (await relays.GetAsync(newRelayId).ConfigureAwait(false))?.Registration.Address;
+        var address = newRelayAddress;
         foreach (var (player, color, current) in new[] { (spec.Black, Color.Black, State.BlackRelay), (spec.White, Color.White, State.WhiteRelay) })
         {
             if (current?.RelayId != deadRelayId)
@@ -206,8 +222,8 @@ public sealed partial class GameGrain(
                 continue;
             }
             var assignment = new RelayAssignment(newRelayId, current.Epoch + 1, "failover", clock.GetUtcNow());
-            await SetAssignmentAsync(player, color, assignment).ConfigureAwait(false);
-            await PublishAsync(new GameEvent("relay", GetPrimaryKeyString(), State.State, Player: player, Relay: assignment, Address: address)).ConfigureAwait(false);
+            await SetAssignmentAsync(color, assignment);
+            await PublishAsync(new GameEvent("relay", this.GetPrimaryKeyString(), State.State, Player: player, Relay: assignment, Address: address));
             moved.Add(player);
         }
         return moved;
@@ -224,31 +240,27 @@ public sealed partial class GameGrain(
         var (spec, _) = RequireGame();
         if (State.State != GameState.Agreed)
         {
-            throw RequestRefusedException.Unprocessable("no_consensus", $"Game '{GetPrimaryKeyString()}' has no consensus result.");
+            throw RequestRefusedException.Unprocessable("no_consensus", $"Game '{this.GetPrimaryKeyString()}' has no consensus result.");
         }
         var sgf = SgfWriter.Write(ToSgf(State));
         var analysis = new GameAnalyzer(new InfluenceEvaluator()).Analyze(ToRecord(spec, State));
         return Task.FromResult(new ConsensusGame(
-            GetPrimaryKeyString(), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sgf))), spec.Black, spec.White,
+            this.GetPrimaryKeyString(), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sgf))), spec.Black, spec.White,
             State.BlackRelay?.RelayId, State.WhiteRelay?.RelayId, State.Result!, State.Moves.Count, analysis.Features,
             analysis.Class, State.EndedAt ?? State.CreatedAt));
     }
 
-    private async Task SetAssignmentAsync(string player, Color color, RelayAssignment assignment)
+    private async Task SetAssignmentAsync(Color color, RelayAssignment assignment)
     {
-        if (State.State is GameState.Playing or GameState.Counting)
-        {
-            // The index first: it must cover every assignment the game may hold, or a failover could miss it.
-            await relays.IndexSessionAsync(GetPrimaryKeyString(), player, assignment.RelayId, assignment.At).ConfigureAwait(false);
-        }
+        // The relay node indexed this session before asking (see IRelayNodeGrain.OpenSession), so a failover finds it.
         var next = color == Color.Black ? State with { BlackRelay = assignment } : State with { WhiteRelay = assignment };
-        await CommitAsync(next, replayOnFailure: false).ConfigureAwait(false);
+        await CommitAsync(next, replayOnFailure: false);
     }
 
     private async Task<IReadOnlyList<PlayerRatingView>> RatingsNowAsync(GameSpec spec) =>
     [
-        await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.Black).GetRating().ConfigureAwait(false),
-        await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.White).GetRating().ConfigureAwait(false),
+        await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.Black).GetRating(),
+        await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.White).GetRating(),
     ];
 
     /// <summary>
@@ -270,12 +282,12 @@ public sealed partial class GameGrain(
         // Handicap: each stone is worth a rank to Black, so each side meets the other's rating shifted by it.
         var whiteAsSeenByBlack = RatingScale.RatingOf(RatingScale.RankOf(white.Rating) - spec.Handicap);
         var blackAsSeenByWhite = RatingScale.WithHandicap(black.Rating, spec.Handicap);
-        var gameId = GetPrimaryKeyString();
+        var gameId = this.GetPrimaryKeyString();
         await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.Black)
-            .Apply(new RatedGame(gameId, whiteAsSeenByBlack, white.Deviation, white.Volatility, blackScore)).ConfigureAwait(false);
+            .Apply(new RatedGame(gameId, whiteAsSeenByBlack, white.Deviation, white.Volatility, blackScore));
         await GrainFactory.GetGrain<IPlayerRatingGrain>(spec.White)
-            .Apply(new RatedGame(gameId, blackAsSeenByWhite, black.Deviation, black.Volatility, 1 - blackScore)).ConfigureAwait(false);
-        await CommitAsync(State with { Rated = true }, replayOnFailure: false).ConfigureAwait(false);
+            .Apply(new RatedGame(gameId, blackAsSeenByWhite, black.Deviation, black.Volatility, 1 - blackScore));
+        await CommitAsync(State with { Rated = true }, replayOnFailure: false);
     }
 
     private async Task CommitAsync(GameRecordState next, bool replayOnFailure)
@@ -283,7 +295,7 @@ public sealed partial class GameGrain(
         var previous = record.State;
         try
         {
-            await WriteAsync(next).ConfigureAwait(false);
+            await WriteAsync(next);
         }
         catch
         {
@@ -299,14 +311,18 @@ public sealed partial class GameGrain(
     private async Task WriteAsync(GameRecordState next)
     {
         record.State = next;
-        await record.WriteStateAsync().ConfigureAwait(false);
+        await record.WriteStateAsync();
     }
 
     private async Task PublishAsync(GameEvent gameEvent)
     {
         try
         {
-            await events.PublishAsync(GameEvent.TopicOf(gameEvent.GameId), gameEvent.ToJson()).ConfigureAwait(false);
+            foreach (var sink in await sinks.CurrentAsync(GrainFactory))
+            {
+                // One-way: a silo that is slow or gone never holds up the game.
+                _ = sink.OnGameEvent(gameEvent);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -318,7 +334,7 @@ public sealed partial class GameGrain(
     private (GameSpec Spec, GoGame Board) RequireGame() =>
         State.Spec is { } spec && _board is { } board
             ? (spec, board)
-            : throw RequestRefusedException.NotFound("unknown_game", $"There is no game '{GetPrimaryKeyString()}'.");
+            : throw RequestRefusedException.NotFound("unknown_game", $"There is no game '{this.GetPrimaryKeyString()}'.");
 
     private static Color ColorOf(GameSpec spec, string? player) =>
         player == spec.Black ? Color.Black
@@ -439,7 +455,7 @@ public sealed partial class GameGrain(
         Add(root, "FF", "4");
         Add(root, "CA", "UTF-8");
         Add(root, "AP", "OrleansGoRelay");
-        Add(root, "GN", GetPrimaryKeyString());
+        Add(root, "GN", this.GetPrimaryKeyString());
         Add(root, "SZ", spec.Size.ToString(CultureInfo.InvariantCulture));
         Add(root, "KM", (spec.Komi ?? 0).ToString(CultureInfo.InvariantCulture));
         Add(root, "RU", spec.Rules);
@@ -470,9 +486,12 @@ public sealed partial class GameGrain(
     {
         var s = State;
         var toMove = s.State == GameState.Playing && _board is { } board ? Letter(board.ToMove) : "";
-        return new GameView(GetPrimaryKeyString(), s.Spec!, s.State, toMove, s.Moves, s.EndedBy, s.Claims, s.Result,
+        return new GameView(this.GetPrimaryKeyString(), s.Spec!, s.State, toMove, s.Moves, s.EndedBy, s.Claims, s.Result,
             s.State == GameState.Agreed, s.Rated, s.BlackRelay, s.WhiteRelay, s.CreatedAt, s.EndedAt);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not finish the rating updates of game {GameId}")]
+    private static partial void LogRatingFailed(ILogger logger, Exception exception, string gameId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish an event of game {GameId}")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, string gameId);

@@ -1,10 +1,9 @@
 using OrleansGoRelay.Grains.Players;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Games;
 
 /// <summary>A game's durable state: the spec and the accepted moves are the truth; the board is rebuilt from them.</summary>
-[StateType("game.v1")]
+[Alias("game.v1")]
 public sealed record GameRecordState
 {
     /// <summary>How the game was created; null before.</summary>

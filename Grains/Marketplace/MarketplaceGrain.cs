@@ -1,16 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Marketplace;
 
 /// <summary>
-/// The ledger's front door. Reentrant: it keeps no state of its own, and letting calls overlap is what lets the
-/// store group-commit many transfers into one transaction.
+/// The ledger's front door: a stateless worker on every silo, so no one silo carries every payment.
 /// </summary>
 [GrainType("marketplace")]
-[Reentrant]
+[StatelessWorker]
+[Reentrant] // no state of its own; overlapping calls are what lets the ledger store group-commit many transfers into one transaction
 public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceGrain
 {
     private readonly MarketplaceEconomy _economy = new(ledger);

@@ -1,10 +1,9 @@
 using OrleansGoRelay.Go.Ratings;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Players;
 
 /// <summary>A player's rating state.</summary>
-[StateType("player-rating.v1")]
+[Alias("player-rating.v1")]
 public sealed record PlayerRatingState
 {
     /// <summary>Rating, deviation and volatility.</summary>
@@ -23,8 +22,10 @@ public sealed record PlayerRatingState
 /// </summary>
 [GrainType("player-rating")]
 public sealed class PlayerRatingGrain([PersistentState("rating")] IPersistentState<PlayerRatingState> state, IPlayerDirectory directory, TimeProvider clock)
-    : Grain, IPlayerRatingGrain
+    : Grain, IPlayerRatingGrain, IReloadableGrain
 {
+    public Task ReloadStateAsync() => state.ReadStateAsync();
+
     /// <summary>How many applied games are remembered for idempotency (a game applies within moments of the previous one).</summary>
     private const int RememberedGames = 64;
 
@@ -50,23 +51,23 @@ public sealed class PlayerRatingGrain([PersistentState("rating")] IPersistentSta
             Games = state.State.Games + 1,
             RecentGames = [.. state.State.RecentGames.TakeLast(RememberedGames - 1), game.GameId],
         };
-        await state.WriteStateAsync().ConfigureAwait(false);
+        await state.WriteStateAsync();
         var view = View();
-        await directory.UpsertAsync(view, clock.GetUtcNow()).ConfigureAwait(false);
+        await directory.UpsertAsync(view, clock.GetUtcNow());
         return view;
     }
 
     private PlayerRatingView View()
     {
         var rating = state.State.Rating;
-        return new PlayerRatingView(GetPrimaryKeyString(), rating.Value, rating.Deviation, rating.Volatility,
+        return new PlayerRatingView(this.GetPrimaryKeyString(), rating.Value, rating.Deviation, rating.Volatility,
             Rank.FromValue(RatingScale.RankOf(rating.Value)).ToString(), state.State.Games);
     }
 }
 
 /// <summary>Finds opponents through the rating index.</summary>
 [GrainType("player-directory")]
-[Reentrant]
+[StatelessWorker]
 public sealed class PlayerDirectoryGrain(IPlayerDirectory directory) : Grain, IPlayerDirectoryGrain
 {
     public async Task<IReadOnlyList<PlayerRatingView>> FindOpponents(string playerId, double range, int limit)
@@ -75,7 +76,7 @@ public sealed class PlayerDirectoryGrain(IPlayerDirectory directory) : Grain, IP
         {
             throw RequestRefusedException.BadRequest("invalid_query", "range must be in (0, 5000] and limit in 1..500.");
         }
-        var player = await GrainFactory.GetGrain<IPlayerRatingGrain>(playerId).GetRating().ConfigureAwait(false);
-        return await directory.NearAsync(player.Rating, range, limit, playerId).ConfigureAwait(false);
+        var player = await GrainFactory.GetGrain<IPlayerRatingGrain>(playerId).GetRating();
+        return await directory.NearAsync(player.Rating, range, limit, playerId);
     }
 }

@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Options;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Relays;
 
 /// <summary>
-/// Lists relays and routes players. Reentrant and stateless apart from a count of sessions it routed to each relay
-/// since that relay's last heartbeat, so a burst of players spreads out before the next heartbeat reports the load.
+/// Lists relays and routes players: a front door on every silo (a stateless worker) whose only memory is a count of
+/// sessions it routed to each relay since that relay's last heartbeat, so a burst of players spreads out before the
+/// next heartbeat reports the load.
 /// </summary>
 [GrainType("relay-directory")]
-[Reentrant]
+[StatelessWorker]
 public sealed class RelayDirectoryGrain(IRelayStore store, IOptions<RelayOptions> options, TimeProvider clock) : Grain, IRelayDirectoryGrain
 {
     private readonly Dictionary<string, (DateTimeOffset? Heartbeat, int Routed)> _routedSinceHeartbeat = [];
@@ -23,7 +23,7 @@ public sealed class RelayDirectoryGrain(IRelayStore store, IOptions<RelayOptions
         {
             throw RequestRefusedException.BadRequest("invalid_route_request", "A route request names a player, a latitude within ±90 and a longitude within ±180.");
         }
-        var relays = await store.ListAsync().ConfigureAwait(false);
+        var relays = await store.ListAsync();
         lock (_routedSinceHeartbeat)
         {
             var withRouted = relays.Select(r => _routedSinceHeartbeat.TryGetValue(r.RelayId, out var routed) && routed.Heartbeat == r.LastHeartbeatAt

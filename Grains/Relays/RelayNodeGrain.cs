@@ -1,39 +1,36 @@
+using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Relays;
 
 /// <summary>
-/// One relay. It keeps no state of its own: the relay store is shared by every silo's activation, and the health
-/// monitor moves health from there.
+/// One relay: its registration, heartbeats, nonces and the index of the sessions it carries. It keeps no state of its
+/// own: the relay store holds it, and the health monitor moves health from there.
 /// </summary>
 [GrainType("relay-node")]
-[Reentrant]
-public sealed class RelayNodeGrain(IRelayStore store, IClusterEvents events, TimeProvider clock) : Grain, IRelayNodeGrain
+[Reentrant] // no in-memory state: every call is one or two store statements, which the store makes atomic
+public sealed class RelayNodeGrain(IRelayStore store, TimeProvider clock) : Grain, IRelayNodeGrain
 {
-    /// <summary>The event topic that asks the health monitor to probe a relay now.</summary>
-    public const string SuspectTopic = "relay-suspect";
-
     public async Task<RelayView> Register(RelayRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        if (registration.RelayId != GetPrimaryKeyString())
+        if (registration.RelayId != this.GetPrimaryKeyString())
         {
             throw RequestRefusedException.BadRequest("relay_id_mismatch", "The registration names another relay.");
         }
         Validate(registration);
-        if (await store.GetAsync(registration.RelayId).ConfigureAwait(false) is { } existing && existing.Registration.PublicKey != registration.PublicKey)
+        if (await store.GetAsync(registration.RelayId) is { } existing && existing.Registration.PublicKey != registration.PublicKey)
         {
             throw RequestRefusedException.Conflict("relay_key_mismatch", $"Relay '{registration.RelayId}' is registered with another key.");
         }
-        var view = await store.UpsertRegistrationAsync(registration, clock.GetUtcNow()).ConfigureAwait(false);
+        var view = await store.UpsertRegistrationAsync(registration, clock.GetUtcNow());
         // Every relay has a wallet: it pays stamp deposits and receives subsidies and revenue shares.
         await GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
-            .CreateAccount(SystemAccounts.Wallet(SystemAccounts.Relay(registration.RelayId), AccountKind.Relay)).ConfigureAwait(false);
+            .CreateAccount(SystemAccounts.Wallet(SystemAccounts.Relay(registration.RelayId), AccountKind.Relay));
         return view;
     }
 
-    public Task<RelayView?> GetRelay() => store.GetAsync(GetPrimaryKeyString());
+    public Task<RelayView?> GetRelay() => store.GetAsync(this.GetPrimaryKeyString());
 
     public async Task<RelayView> Heartbeat(RelayHeartbeat heartbeat)
     {
@@ -43,24 +40,55 @@ public sealed class RelayNodeGrain(IRelayStore store, IClusterEvents events, Tim
             throw RequestRefusedException.BadRequest("invalid_heartbeat", "Heartbeat figures are finite and not negative.");
         }
         var now = clock.GetUtcNow();
-        return await store.HeartbeatAsync(GetPrimaryKeyString(), heartbeat, relay => relay.Health switch
+        return await store.HeartbeatAsync(this.GetPrimaryKeyString(), heartbeat, relay => relay.Health switch
             {
                 RelayHealth.Quarantined when relay.QuarantinedUntil > now => RelayHealth.Quarantined,
                 _ => RelayHealth.Healthy,
-            }, now).ConfigureAwait(false)
-            ?? throw RequestRefusedException.NotFound("unknown_relay", $"Relay '{GetPrimaryKeyString()}' is not registered.");
+            }, now)
+            ?? throw RequestRefusedException.NotFound("unknown_relay", $"Relay '{this.GetPrimaryKeyString()}' is not registered.");
     }
 
-    public Task<bool> ClaimNonce(string nonce, DateTimeOffset expiresAt) => store.ClaimNonceAsync(GetPrimaryKeyString(), nonce, expiresAt);
+    public Task<bool> ClaimNonce(string nonce, DateTimeOffset expiresAt) => store.ClaimNonceAsync(this.GetPrimaryKeyString(), nonce, expiresAt);
 
     public async Task ReportUplinkLost()
     {
-        if (await store.GetAsync(GetPrimaryKeyString()).ConfigureAwait(false) is { Health: RelayHealth.Healthy } relay
-            && await store.TransitionAsync(relay, RelayHealth.Suspect, relay.Failures, relay.QuarantinedUntil, clock.GetUtcNow()).ConfigureAwait(false))
+        if (await store.GetAsync(this.GetPrimaryKeyString()) is { Health: RelayHealth.Healthy } relay
+            && await store.TransitionAsync(relay, RelayHealth.Suspect, relay.Failures, relay.QuarantinedUntil, clock.GetUtcNow()))
         {
-            await events.PublishAsync(SuspectTopic, relay.RelayId).ConfigureAwait(false);
+            _ = GrainFactory.GetGrain<IRelayHealthMonitorGrain>(ISingletonGrain.Key).RelaySuspected(relay.RelayId);
         }
     }
+
+    public async Task<RelayAssignment> OpenSession(string gameId, string player)
+    {
+        var relayId = this.GetPrimaryKeyString();
+        // The index first: it must cover every assignment the game may hold, or a failover could miss it.
+        await store.IndexSessionAsync(gameId, player, relayId, clock.GetUtcNow());
+        return await GrainFactory.GetGrain<IGameGrain>(gameId).AssignRelay(player, relayId);
+    }
+
+    public async Task<IReadOnlyList<string>> AdoptGame(string gameId, string deadRelayId)
+    {
+        var relayId = this.GetPrimaryKeyString();
+        var game = GrainFactory.GetGrain<IGameGrain>(gameId);
+        if (await game.GetGame() is not { State: GameState.Playing or GameState.Counting } view)
+        {
+            await store.RemoveSessionsAsync(gameId);
+            return [];
+        }
+        var now = clock.GetUtcNow();
+        foreach (var (player, assignment) in new[] { (view.Spec.Black, view.BlackRelay), (view.Spec.White, view.WhiteRelay) })
+        {
+            if (assignment?.RelayId == deadRelayId)
+            {
+                await store.IndexSessionAsync(gameId, player, relayId, now);
+            }
+        }
+        var address = (await store.GetAsync(relayId))?.Registration.Address;
+        return await game.Failover(deadRelayId, relayId, address);
+    }
+
+    public Task ForgetGame(string gameId) => store.RemoveSessionsAsync(gameId);
 
     private static void Validate(RelayRegistration r)
     {

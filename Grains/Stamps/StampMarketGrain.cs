@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Stamps;
 
@@ -12,7 +11,8 @@ namespace OrleansGoRelay.Grains.Stamps;
 /// everything, and every money movement has a transfer id derived from what it pays for, so retries are safe.
 /// </summary>
 [GrainType("stamp-market")]
-[Reentrant]
+[StatelessWorker]
+[Reentrant] // no state of its own: a slow batch must not hold up listings
 public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Grain, IStampMarketGrain
 {
     /// <summary>The most games a batch, burn or model may name.</summary>
@@ -36,7 +36,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
             }
             try
             {
-                if (await GrainFactory.GetGrain<ITrainingStampGrain>(game.GameId).Stamp(relayId).ConfigureAwait(false) is null)
+                if (await GrainFactory.GetGrain<ITrainingStampGrain>(game.GameId).Stamp(relayId) is null)
                 {
                     refused.Add(new StampRefusal(game.GameId, "already_stamped"));
                 }
@@ -56,12 +56,12 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
         {
             // The occasion is the set of stamps this batch created, so a batch is paid once however it is retried.
             var occasion = "batch-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', created.Order(StringComparer.Ordinal)))))[..24];
-            await PaySubsidyAsync(relayId, SubsidyReason.HighQualityData, occasion, subsidies).ConfigureAwait(false);
+            await PaySubsidyAsync(relayId, SubsidyReason.HighQualityData, occasion, subsidies);
         }
         if (created.Count > 0)
         {
             var day = clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            await PaySubsidyAsync(relayId, SubsidyReason.ConsistentParticipation, day, subsidies).ConfigureAwait(false);
+            await PaySubsidyAsync(relayId, SubsidyReason.ConsistentParticipation, day, subsidies);
         }
         return new StampBatchResult(created.Count, discarded, refused, created.Count * StampRules.Deposit, subsidies);
     }
@@ -81,7 +81,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
     public async Task<BurnResult> Burn(string relayId, IReadOnlyList<string> stampIds)
     {
         RequireIds(stampIds, "stampIds");
-        var stamps = await RequireStampsAsync(stampIds).ConfigureAwait(false);
+        var stamps = await RequireStampsAsync(stampIds);
         var now = clock.GetUtcNow();
         foreach (var stamp in stamps)
         {
@@ -112,12 +112,12 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
             {
                 transfers.Add(new TransferRequest("stamp-burn:" + stamp.StampId, SystemAccounts.StampEscrow, SystemAccounts.Treasury, keep, TransferCodes.StampBurn, Reference: stamp.StampId));
             }
-            var outcomes = await Ledger.SubmitTransfers(transfers).ConfigureAwait(false);
+            var outcomes = await Ledger.SubmitTransfers(transfers);
             if (outcomes.FirstOrDefault(o => !o.Applied) is { } failed)
             {
                 throw RequestRefusedException.Unprocessable(LedgerNames.Of(failed.Result), $"Burning stamp '{stamp.StampId}' failed: {LedgerNames.Of(failed.Result)}.");
             }
-            if (await store.MarkBurnedAsync(stamp.StampId, give, now).ConfigureAwait(false))
+            if (await store.MarkBurnedAsync(stamp.StampId, give, now))
             {
                 burned++;
                 returned += give;
@@ -139,7 +139,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
             throw RequestRefusedException.BadRequest("invalid_model", "generation is not negative and performance figures are percentages (0..100).");
         }
         RequireIds(model.StampIds, "stampIds");
-        var stamps = await RequireStampsAsync(model.StampIds).ConfigureAwait(false);
+        var stamps = await RequireStampsAsync(model.StampIds);
         foreach (var stamp in stamps)
         {
             if (!stamp.AccessRelays.Contains(relayId))
@@ -156,29 +156,29 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
         var requestHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n',
             [hash, model.Generation.ToString(CultureInfo.InvariantCulture), relayId, p.WinRate.ToString("R", CultureInfo.InvariantCulture),
              p.PredictionAccuracy.ToString("R", CultureInfo.InvariantCulture), p.StyleConsistency.ToString("R", CultureInfo.InvariantCulture), .. stampIds]))));
-        var (stored, created) = await store.InsertModelAsync(new StoredModel(hash, model.Generation, relayId, p, requestHash, stampIds, clock.GetUtcNow())).ConfigureAwait(false);
+        var (stored, created) = await store.InsertModelAsync(new StoredModel(hash, model.Generation, relayId, p, requestHash, stampIds, clock.GetUtcNow()));
         if (stored.RequestHash != requestHash)
         {
             throw RequestRefusedException.Conflict("model_exists", $"Model '{hash}' was submitted with other fields.");
         }
         // Paying again is how a repeat learns the outcome: the transfer id is fixed by the model, so it pays once.
         var subsidy = SubsidyRules.IsModelImprovement(p.WinRate, p.PredictionAccuracy)
-            ? LedgerNames.Of((await Ledger.PaySubsidy(relayId, SubsidyReason.ModelImprovement, hash).ConfigureAwait(false)).Result)
+            ? LedgerNames.Of((await Ledger.PaySubsidy(relayId, SubsidyReason.ModelImprovement, hash)).Result)
             : null;
         return new ModelSubmitted(Record(stored, stamps, subsidy), created);
     }
 
     public async Task<ModelRecord?> GetModel(string modelHash)
     {
-        var stored = await store.GetModelAsync((modelHash ?? "").ToLowerInvariant()).ConfigureAwait(false);
+        var stored = await store.GetModelAsync((modelHash ?? "").ToLowerInvariant());
         if (stored is null)
         {
             return null;
         }
         // A read only looks the subsidy up; paying happens on submission.
-        var outcome = await Ledger.GetTransfer(SubsidyRules.TransferId(stored.SubmittedBy, SubsidyReason.ModelImprovement, stored.ModelHash)).ConfigureAwait(false);
+        var outcome = await Ledger.GetTransfer(SubsidyRules.TransferId(stored.SubmittedBy, SubsidyReason.ModelImprovement, stored.ModelHash));
         var subsidy = outcome is null ? null : LedgerNames.Of(outcome.Applied ? TransferResult.Exists : outcome.Result);
-        return Record(stored, await store.GetAsync(stored.StampIds.ToList()).ConfigureAwait(false), subsidy);
+        return Record(stored, await store.GetAsync(stored.StampIds.ToList()), subsidy);
     }
 
     private static ModelRecord Record(StoredModel stored, IReadOnlyList<TrainingStamp> stamps, string? subsidy)
@@ -195,7 +195,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
 
     private async Task PaySubsidyAsync(string relayId, SubsidyReason reason, string occasion, List<string> paid)
     {
-        if ((await Ledger.PaySubsidy(relayId, reason, occasion).ConfigureAwait(false)).Result == TransferResult.Created)
+        if ((await Ledger.PaySubsidy(relayId, reason, occasion)).Result == TransferResult.Created)
         {
             paid.Add(LedgerNames.NameOf(reason));
         }
@@ -203,7 +203,7 @@ public sealed class StampMarketGrain(IStampStore store, TimeProvider clock) : Gr
 
     private async Task<IReadOnlyList<TrainingStamp>> RequireStampsAsync(IReadOnlyList<string> stampIds)
     {
-        var stamps = await store.GetAsync(stampIds.ToList()).ConfigureAwait(false);
+        var stamps = await store.GetAsync(stampIds.ToList());
         if (stamps.Count != stampIds.Count)
         {
             var missing = stampIds.Except(stamps.Select(s => s.StampId)).First();

@@ -1,6 +1,5 @@
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Runtime;
 
 namespace OrleansGoRelay.Grains.Stamps;
 
@@ -10,17 +9,17 @@ namespace OrleansGoRelay.Grains.Stamps;
 /// second relay's deposit is refused as a different body under the same id.
 /// </summary>
 [GrainType("training-stamp")]
-[Reentrant]
+[Reentrant] // no in-memory state: the store and the ledger's transfer id decide a stamp, so overlapping calls are safe
 public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : Grain, ITrainingStampGrain
 {
     public async Task<TrainingStamp?> Stamp(string relayId)
     {
-        var stampId = GetPrimaryKeyString();
-        if ((await store.GetAsync([stampId]).ConfigureAwait(false)).Count > 0)
+        var stampId = this.GetPrimaryKeyString();
+        if ((await store.GetAsync([stampId])).Count > 0)
         {
             return null;
         }
-        var game = await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame().ConfigureAwait(false);
+        var game = await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame();
         if (relayId != game.BlackRelay && relayId != game.WhiteRelay)
         {
             throw RequestRefusedException.Forbidden("not_your_game", $"Relay '{relayId}' did not carry game '{stampId}'.");
@@ -30,7 +29,7 @@ public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : 
         var wallet = SystemAccounts.Relay(relayId);
         var deposit = (await ledger.SubmitTransfers(
             [new TransferRequest("stamp-deposit:" + stampId, wallet, SystemAccounts.StampEscrow, StampRules.Deposit, TransferCodes.StampDeposit, Reference: stampId)])
-            .ConfigureAwait(false))[0];
+            )[0];
         if (deposit.Result == TransferResult.ExistsWithDifferentFields)
         {
             return null;
@@ -41,8 +40,8 @@ public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : 
         }
         var stamp = new TrainingStamp(stampId, game.GameHash, game.BlackRelay, game.WhiteRelay, relayId, game.Black, game.White, game.Result,
             game.TotalMoves, game.Class, game.Features, StampRules.Deposit, 0, StampStatus.Active, deposit.Transfer?.CreatedAt ?? clock.GetUtcNow(), null, null);
-        return await store.InsertAsync(stamp).ConfigureAwait(false) ? stamp : null;
+        return await store.InsertAsync(stamp) ? stamp : null;
     }
 
-    public async Task<TrainingStamp?> GetStamp() => await store.GetAsync([GetPrimaryKeyString()]).ConfigureAwait(false) is [var stamp] ? stamp : null;
+    public async Task<TrainingStamp?> GetStamp() => await store.GetAsync([this.GetPrimaryKeyString()]) is [var stamp] ? stamp : null;
 }

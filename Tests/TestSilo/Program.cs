@@ -1,6 +1,6 @@
+using Orleans.Configuration;
 using OrleansGoRelay.Gateway.Hosting;
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Runtime.Hosting;
+using OrleansGoRelay.Silo.Hosting;
 
 namespace OrleansGoRelay.TestSilo;
 
@@ -11,14 +11,8 @@ public static class TestSiloProgram
     {
         // Settings live beside the binary, wherever the process is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.AddGatewayDefaults();
-        builder.Services.AddSingleton<ProbeLog>();
-        builder.Services.AddGrainRuntime(runtime => runtime
-            .AddGrains(typeof(TestGrainsEndpoints).Assembly)
-            .AddGoRelayGrains()
-            .AddClusterSingleton<HolderRecorder>()
-            .UsePostgres(builder.Configuration.GetConnectionString("Postgres")
-                ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres."), GrainsSchema.Migrations));
+        // Reminders every second (production keeps Orleans' one-minute floor), so a test sees them fire in seconds.
+        builder.AddGoRelaySilo(silo => silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = TimeSpan.FromSeconds(1)));
 
         var app = builder.Build();
         app.MapGatewayEndpoints();

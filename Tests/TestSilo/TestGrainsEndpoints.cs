@@ -1,5 +1,4 @@
-using OrleansGoRelay.Runtime;
-using OrleansGoRelay.Runtime.Singletons;
+using Orleans.Runtime;
 
 namespace OrleansGoRelay.TestSilo;
 
@@ -11,6 +10,7 @@ public static class TestGrainsEndpoints
         var test = app.MapGroup("/test");
         test.MapPost("/counter/{key}/increment", (string key, IGrainFactory grains) => grains.GetGrain<ICounterGrain>(key).Increment());
         test.MapGet("/counter/{key}", (string key, IGrainFactory grains) => grains.GetGrain<ICounterGrain>(key).Value());
+        test.MapGet("/counter/{key}/silo", async (string key, IGrainFactory grains) => TypedResults.Text(await grains.GetGrain<ICounterGrain>(key).Silo()));
         test.MapPost("/journal/{key}/{entry:long}", async (string key, long entry, IGrainFactory grains) =>
         {
             await grains.GetGrain<IJournalGrain>(key).Append(entry);
@@ -23,7 +23,6 @@ public static class TestGrainsEndpoints
             return TypedResults.Ok();
         });
         test.MapGet("/ticker/{key}", (string key, IGrainFactory grains) => grains.GetGrain<ITickerGrain>(key).Ticks());
-        test.MapGet("/singletons", (SingletonHost host) => host.Held);
-        test.MapGet("/holders", (IGrainFactory grains) => grains.GetGrain<ISingletonHolderGrain>("holder").History());
+        test.MapGet("/self", (ILocalSiloDetails silo) => TypedResults.Text(silo.SiloAddress.ToParsableString()));
     }
 }

@@ -134,8 +134,17 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             Settings.Role.Equals("standby", StringComparison.OrdinalIgnoreCase) ? RelayRole.Standby : RelayRole.Primary);
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
-            registration.RelayId, registration.PublicKey, registration.Region, registration.Latitude, registration.Longitude, registration.Capacity,
-            registration.BandwidthMbps, registration.FlEnabled, registration.Address, registration.StakedTokens, role = Settings.Role.ToLowerInvariant(),
+            registration.RelayId,
+            registration.PublicKey,
+            registration.Region,
+            registration.Latitude,
+            registration.Longitude,
+            registration.Capacity,
+            registration.BandwidthMbps,
+            registration.FlEnabled,
+            registration.Address,
+            registration.StakedTokens,
+            role = Settings.Role.ToLowerInvariant(),
         }, JsonSerializerOptions.Web);
         while (true)
         {
@@ -173,7 +182,11 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
                 var (sessions, circuits) = Load?.Invoke() ?? (0, 0);
                 var body = JsonSerializer.SerializeToUtf8Bytes(new
                 {
-                    sessions, circuits, latencyMs = metrics.LastRoundTripMs, bandwidthMbps = 0.0, cpuPercent = metrics.CpuPercent(),
+                    sessions,
+                    circuits,
+                    latencyMs = metrics.LastRoundTripMs,
+                    bandwidthMbps = 0.0,
+                    cpuPercent = metrics.CpuPercent(),
                 }, JsonSerializerOptions.Web);
                 using var response = await SignedAsync(HttpMethod.Post, $"/api/v1/relays/{Settings.RelayId}/heartbeat", body, stoppingToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode

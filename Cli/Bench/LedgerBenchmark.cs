@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Hosting;
+using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Persistence.Migrations;
 
 namespace OrleansGoRelay.Cli.Bench;

@@ -189,8 +189,15 @@ internal static class PlayCommands
     {
         var answer = await gateway.PostAsync("api/v1/games", new
         {
-            gameId, black, white, size = parse.GetValue(Size), komi = parse.GetValue(Komi), handicap = parse.GetValue(HandicapStones),
-            rules = parse.GetValue(Rules), rated = !parse.GetValue(Unrated), gameType = parse.GetValue(GameType),
+            gameId,
+            black,
+            white,
+            size = parse.GetValue(Size),
+            komi = parse.GetValue(Komi),
+            handicap = parse.GetValue(HandicapStones),
+            rules = parse.GetValue(Rules),
+            rated = !parse.GetValue(Unrated),
+            gameType = parse.GetValue(GameType),
         }, cancellationToken).ConfigureAwait(false);
         return answer.IsSuccess ? null : $"game {gameId} was not created: {(int)answer.Status} {answer.Code}: {answer.Body?["detail"]}";
     }

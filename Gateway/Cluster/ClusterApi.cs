@@ -2,8 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Orleans;
-using Orleans.Runtime;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Relays;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Orleans;
-using Orleans.Runtime;
 using OrleansGoRelay.Grains.Games;
 
 namespace OrleansGoRelay.Gateway.Games;

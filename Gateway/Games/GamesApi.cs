@@ -9,7 +9,6 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Games;
 

@@ -1,23 +1,20 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Gateway.Cluster;
-using OrleansGoRelay.Grains;
 using OrleansGoRelay.Gateway.Games;
-using OrleansGoRelay.Gateway.Players;
-using OrleansGoRelay.Gateway.Relays;
-using OrleansGoRelay.ServiceDefaults;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.Routing;
-using System.Text.Json.Serialization;
-using Orleans;
-using Orleans.Runtime;
+using OrleansGoRelay.Gateway.Players;
+using OrleansGoRelay.Gateway.Relays;
+using OrleansGoRelay.Grains;
+using OrleansGoRelay.ServiceDefaults;
 
 namespace OrleansGoRelay.Gateway.Hosting;
 

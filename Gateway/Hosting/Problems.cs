@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Orleans.Runtime;
 using Orleans.Storage;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Persistence.GrainStorage;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using Orleans.Runtime;
 
 namespace OrleansGoRelay.Gateway.Hosting;
 

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Ledger;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Ledger;
 

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Ledger;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Ledger;
 

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Stamps;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Marketplace;
 

@@ -5,7 +5,6 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Marketplace;
 

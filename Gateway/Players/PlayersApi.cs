@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Grains.Players;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Players;
 

@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Relays;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Relays;
 

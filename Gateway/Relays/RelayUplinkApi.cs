@@ -11,12 +11,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
-using Orleans;
-using OrleansGoRelay.Gateway.Games;
 
 namespace OrleansGoRelay.Gateway.Relays;
 

@@ -5,7 +5,6 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Relays;
-using Orleans;
 
 namespace OrleansGoRelay.Gateway.Relays;
 

@@ -1,5 +1,3 @@
-using OrleansGoRelay.Go.Rules;
-
 namespace OrleansGoRelay.Go.Analysis;
 
 /// <summary>The phase boundaries of a game, as move numbers.</summary>

@@ -81,6 +81,11 @@ public sealed partial class GameGrain(
     public async Task<MoveAccepted> Play(MoveSubmission move)
     {
         ArgumentNullException.ThrowIfNull(move);
+        if (string.IsNullOrWhiteSpace(move.Player) || move.MoveNumber < 1 || string.IsNullOrWhiteSpace(move.Move))
+        {
+            // Malformed before it is anything else: {} is not a stranger's move but no move at all.
+            throw RequestRefusedException.BadRequest("invalid_move", "A move names the player, a moveNumber from 1 and the move (a GTP vertex, pass or resign).");
+        }
         var (spec, board) = RequireGame();
         var color = ColorOf(spec, move.Player);
         var played = State.Moves.Count;
@@ -146,6 +151,10 @@ public sealed partial class GameGrain(
     public async Task<GameView> SubmitResult(ResultClaim claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
+        if (string.IsNullOrWhiteSpace(claim.Player) || string.IsNullOrWhiteSpace(claim.Result))
+        {
+            throw RequestRefusedException.BadRequest("invalid_result", "A result names the player and the result (B+3.5, W+R, 0).");
+        }
         var (spec, _) = RequireGame();
         ColorOf(spec, claim.Player);
         if (State.State == GameState.Playing)

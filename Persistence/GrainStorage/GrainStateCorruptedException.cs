@@ -1,6 +1,3 @@
-using Orleans;
-using Orleans.Runtime;
-
 namespace OrleansGoRelay.Persistence.GrainStorage;
 
 /// <summary>

@@ -5,8 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Orleans;
-using Orleans.Runtime;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
-using Orleans.Runtime;
 
 namespace OrleansGoRelay.Persistence.GrainStorage;
 

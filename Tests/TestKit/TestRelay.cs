@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using OrleansGoRelay.Grains.Relays;
 
@@ -18,7 +17,16 @@ public sealed class TestRelay(string relayId, TimeProvider? clock = null) : IDis
     /// <summary>The registration body.</summary>
     public object Registration(double latitude = 52.37, double longitude = 4.9, int capacity = 100, string role = "primary", string address = "ws://127.0.0.1:1") => new
     {
-        relayId = RelayId, publicKey = PublicKey, region = "eu-west", latitude, longitude, capacity, bandwidthMbps = 100.0, flEnabled = true, address, role,
+        relayId = RelayId,
+        publicKey = PublicKey,
+        region = "eu-west",
+        latitude,
+        longitude,
+        capacity,
+        bandwidthMbps = 100.0,
+        flEnabled = true,
+        address,
+        role,
     };
 
     /// <summary>A signed request (not sent), so a test can send it twice.</summary>

@@ -1,4 +1,3 @@
-using Orleans.Configuration;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Silo.Hosting;
 

@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using OrleansGoRelay.Grains;
 
 namespace OrleansGoRelay.TestSilo;

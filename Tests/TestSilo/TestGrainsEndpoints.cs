@@ -1,5 +1,3 @@
-using Orleans.Runtime;
-
 namespace OrleansGoRelay.TestSilo;
 
 /// <summary>HTTP routes that let process tests call the test grains of a silo they started.</summary>

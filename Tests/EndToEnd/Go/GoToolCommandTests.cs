@@ -1,5 +1,7 @@
+extern alias gorelay;
+
 using System.Diagnostics;
-using OrleansGoRelay.Tests.Infrastructure;
+using gorelay::OrleansGoRelay.Cli.Processes;
 
 namespace OrleansGoRelay.Tests.Go;
 
@@ -8,7 +10,7 @@ public sealed class GoToolCommandTests
 {
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
     {
-        var tool = Path.Combine(TestEnvironment.RepositoryRoot, "Cli", "bin", "Release", "net10.0", "gorelay.dll");
+        var tool = ChildProcess.BuiltDll("Cli", "gorelay");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(tool);
         foreach (var argument in arguments)

@@ -1,17 +1,16 @@
 extern alias gorelay;
-
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using gorelay::OrleansGoRelay.Cli.Bench;
 using gorelay::OrleansGoRelay.Cli.Play;
+using gorelay::OrleansGoRelay.Cli.Processes;
 using OrleansGoRelay.Go.Records;
 using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Tests.Infrastructure;
 using Xunit.Abstractions;
-using gorelay::OrleansGoRelay.Cli.Processes;
 
 namespace OrleansGoRelay.Tests.Relays;
 

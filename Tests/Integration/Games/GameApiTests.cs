@@ -89,6 +89,41 @@ public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<Post
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/players/dora")).GetProperty("games").GetInt32());
     }
 
+    [Fact]
+    public async Task TheFrameworksOwnRefusalsAreProblemDocumentsWithACode()
+    {
+        await using var host = SiloHosts.Create(database.ConnectionString);
+        var client = host.CreateClient();
+        await SiloHosts.WaitReadyAsync(client);
+        await TestRelay.PostAsync(client, "/api/v1/games", new { gameId = "g-refusals", black = "alice", white = "bob", size = 9 });
+
+        async Task Expect(HttpRequestMessage request, HttpStatusCode status, string code)
+        {
+            using (request)
+            using (var response = await client.SendAsync(request))
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(status == response.StatusCode, $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {text}");
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.Equal(code, JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+            }
+        }
+        HttpRequestMessage Post(string path, string? json, string mediaType = "application/json") =>
+            new(HttpMethod.Post, path) { Content = json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, mediaType) };
+
+        await Expect(Post("/api/v1/games/g-refusals/moves", "{\"player\": \"alice\", "), HttpStatusCode.BadRequest, "malformed_json");
+        await Expect(Post("/api/v1/games/g-refusals/moves", "[1, 2]"), HttpStatusCode.BadRequest, "malformed_json");
+        await Expect(Post("/api/v1/games/g-refusals/moves", "{\"player\": \"alice\", \"moveNumber\": \"1\", \"move\": \"E5\"}"), HttpStatusCode.BadRequest, "malformed_json");
+        await Expect(Post("/api/v1/games/g-refusals/moves", null), HttpStatusCode.BadRequest, "empty_body");
+        await Expect(Post("/api/v1/games/g-refusals/moves", "player=alice", "text/plain"), HttpStatusCode.UnsupportedMediaType, "unsupported_media_type");
+        await Expect(Post("/api/v1/games/g-refusals/moves", "{}"), HttpStatusCode.BadRequest, "invalid_move");
+        await Expect(new HttpRequestMessage(HttpMethod.Get, "/api/v1/no-such-route"), HttpStatusCode.NotFound, "not_found");
+        await Expect(new HttpRequestMessage(HttpMethod.Delete, "/api/v1/games/g-refusals/moves"), HttpStatusCode.MethodNotAllowed, "method_not_allowed");
+        await Expect(new HttpRequestMessage(HttpMethod.Get, "/api/v1/players/alice/opponents?limit=many"), HttpStatusCode.BadRequest, "invalid_parameter");
+        // The refusals changed nothing.
+        Assert.Empty((await client.GetFromJsonAsync<JsonElement>("/api/v1/games/g-refusals")).GetProperty("moves").EnumerateArray());
+    }
+
     private static async Task AssertProblemAsync(HttpClient client, string path, object body, HttpStatusCode status, string code)
     {
         using var response = await client.PostAsJsonAsync(path, body);

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Orleans.Hosting;
 using Orleans.TestingHost;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Hosting;

@@ -1,6 +1,5 @@
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Grains.Ledger;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Ledger;

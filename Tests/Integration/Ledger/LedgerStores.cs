@@ -1,9 +1,8 @@
-using OrleansGoRelay.Grains;
-using OrleansGoRelay.Grains.Ledger;
+using Microsoft.Extensions.Logging.Abstractions;
 using OrleansGoRelay.Grains.Hosting;
+using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Persistence.Migrations;
 using OrleansGoRelay.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OrleansGoRelay.Tests.Ledger;
 

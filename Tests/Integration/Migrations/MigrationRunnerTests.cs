@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansGoRelay.Tests.Infrastructure;
 using OrleansGoRelay.Persistence.Migrations;
+using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Integration.Migrations;
 

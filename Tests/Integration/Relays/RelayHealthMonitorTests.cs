@@ -1,10 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansGoRelay.Grains;
+using Orleans.TestingHost;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
-using Orleans.TestingHost;
 using OrleansGoRelay.Tests.Infrastructure;
 using OrleansGoRelay.Tests.Ledger;
 

@@ -1,6 +1,3 @@
-using Orleans;
-using Orleans.Runtime;
-
 namespace OrleansGoRelay.Integration.Storage;
 
 /// <summary>A grain whose only state lives in the default grain storage.</summary>

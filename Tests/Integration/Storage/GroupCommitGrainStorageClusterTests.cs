@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans;
-using Orleans.Runtime;
 using Orleans.TestingHost;
-using OrleansGoRelay.Tests.Infrastructure;
 using OrleansGoRelay.Persistence.GrainStorage;
+using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Integration.Storage;
 

@@ -1,12 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Orleans;
-using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Storage;
-using OrleansGoRelay.Tests.Infrastructure;
 using OrleansGoRelay.Persistence.GrainStorage;
+using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Integration.Storage;
 

@@ -1,7 +1,6 @@
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Go.Playouts;
 using OrleansGoRelay.Go.Records;
-using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Sgf;
 
 namespace OrleansGoRelay.Tests.Go;

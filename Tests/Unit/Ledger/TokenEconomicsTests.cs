@@ -1,5 +1,4 @@
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
 

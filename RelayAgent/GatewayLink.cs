@@ -2,18 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
-using OrleansGoRelay.Grains.Relays;
+using OrleansGoRelay.Contracts;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Relays;
+using OrleansGoRelay.Contracts.Wire;
 
 namespace OrleansGoRelay.RelayAgent;
-
-/// <summary>An answer from the cluster to an uplink call.</summary>
-/// <param name="Status">200, or a problem's status (503 when no gateway could be reached in time).</param>
-/// <param name="Body">The result, or the problem (<c>code</c>, <c>detail</c>).</param>
-public sealed record UplinkReply(int Status, JsonNode? Body);
 
 /// <summary>
 /// The relay's link to the cluster: registration and heartbeats as signed HTTP requests, and the uplink WebSocket
@@ -26,15 +22,14 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly ConcurrentDictionary<long, TaskCompletionSource<UplinkReply>> _pending = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private ECDsa _key = null!;
-    private ClientWebSocket? _uplink;
+    private WebSocketConnection<GatewayMessage, UplinkRequest>? _uplink;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private int _gateway;
 
     /// <summary>Game events for this relay's sessions.</summary>
-    public event Action<JsonNode>? GameEvent;
+    public event Action<GameEvent>? GameEvent;
 
     /// <summary>Games to watch again after a reconnect.</summary>
     public Func<IEnumerable<string>>? WatchedGames { get; set; }
@@ -49,10 +44,13 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
 
     private string Gateway => Settings.Gateways[_gateway % Settings.Gateways.Count].TrimEnd('/');
 
-    /// <summary>Calls a game grain through the uplink, retrying across reconnects until <see cref="CallTimeout"/>.</summary>
-    public async Task<UplinkReply> CallAsync(JsonObject request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls a game grain through the uplink, retrying across reconnects until <see cref="CallTimeout"/>; the answer is
+    /// 200 with the result, a refusal, or 503 <c>cluster_unreachable</c> when no gateway answered in time.
+    /// </summary>
+    public async Task<UplinkReply> CallAsync(UplinkCall call, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(call);
         var deadline = Stopwatch.GetTimestamp() + (long)(CallTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
@@ -62,8 +60,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             try
             {
                 await _connected.Task.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
-                request["id"] = id;
-                await SendAsync(request.ToJsonString(), cancellationToken).ConfigureAwait(false);
+                await SendAsync(call with { Id = id }, cancellationToken).ConfigureAwait(false);
                 var answer = await reply.Task.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
                 if (answer.Status != 503)
                 {
@@ -80,7 +77,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             }
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
-        return new UplinkReply(503, new JsonObject { ["code"] = "cluster_unreachable", ["detail"] = "No gateway answered in time." });
+        return UplinkReply.Refused(null, 503, "cluster_unreachable", "No gateway answered in time.");
     }
 
     /// <summary>Asks to receive (or stop receiving) a game's events.</summary>
@@ -88,9 +85,9 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
     {
         try
         {
-            await SendAsync(new JsonObject { ["op"] = watch ? "watch" : "unwatch", ["gameId"] = gameId }.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            await SendAsync(watch ? new WatchRequest(gameId) : new UnwatchRequest(gameId), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is WebSocketException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or InvalidOperationException)
         {
             // A reconnect watches every game with sessions again.
         }
@@ -111,14 +108,14 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             {
                 await RunUplinkAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or JsonException or OperationCanceledException && !stoppingToken.IsCancellationRequested)
             {
                 LogUplinkDown(logger, Gateway, e.Message);
             }
             _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             foreach (var pending in _pending.Values)
             {
-                pending.TrySetResult(new UplinkReply(503, null));
+                pending.TrySetResult(new UplinkReply(null, 503, null));
             }
             _gateway++;
             metrics.UplinkReconnects.Add(1);
@@ -130,22 +127,8 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
     private async Task RegisterAsync(CancellationToken stoppingToken)
     {
         var registration = new RelayRegistration(Settings.RelayId, RelaySignature.ExportPublicKey(_key), Settings.Region, Settings.Latitude,
-            Settings.Longitude, Settings.Limits.MaxReservations, Settings.BandwidthMbps, Settings.FlEnabled, Address, Settings.StakedTokens,
-            Settings.Role.Equals("standby", StringComparison.OrdinalIgnoreCase) ? RelayRole.Standby : RelayRole.Primary);
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            registration.RelayId,
-            registration.PublicKey,
-            registration.Region,
-            registration.Latitude,
-            registration.Longitude,
-            registration.Capacity,
-            registration.BandwidthMbps,
-            registration.FlEnabled,
-            registration.Address,
-            registration.StakedTokens,
-            role = Settings.Role.ToLowerInvariant(),
-        }, JsonSerializerOptions.Web);
+            Settings.Longitude, Settings.Limits.MaxReservations, Settings.BandwidthMbps, Settings.FlEnabled, Address, Settings.StakedTokens, Settings.ParseRole());
+        var body = JsonSerializer.SerializeToUtf8Bytes(registration, ApiJson.Options);
         while (true)
         {
             try
@@ -180,19 +163,13 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             try
             {
                 var (sessions, circuits) = Load?.Invoke() ?? (0, 0);
-                var body = JsonSerializer.SerializeToUtf8Bytes(new
-                {
-                    sessions,
-                    circuits,
-                    latencyMs = metrics.LastRoundTripMs,
-                    bandwidthMbps = 0.0,
-                    cpuPercent = metrics.CpuPercent(),
-                }, JsonSerializerOptions.Web);
+                var heartbeat = new RelayHeartbeat(sessions, metrics.LastRoundTripMs, BandwidthMbps: 0, circuits, metrics.CpuPercent());
+                var body = JsonSerializer.SerializeToUtf8Bytes(heartbeat, ApiJson.Options);
                 using var response = await SignedAsync(HttpMethod.Post, $"/api/v1/relays/{Settings.RelayId}/heartbeat", body, stoppingToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode
-                    && (await response.Content.ReadFromJsonAsync<JsonObject>(stoppingToken).ConfigureAwait(false))?["heartbeatIntervalMs"]?.GetValue<double>() is { } ms and > 0)
+                    && await response.Content.ReadFromJsonAsync<HeartbeatReply>(ApiJson.Options, stoppingToken).ConfigureAwait(false) is { HeartbeatIntervalMs: > 0 } reply)
                 {
-                    interval = TimeSpan.FromMilliseconds(ms);
+                    interval = TimeSpan.FromMilliseconds(reply.HeartbeatIntervalMs);
                 }
                 metrics.RecordRoundTrip(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
@@ -214,7 +191,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
 
     private async Task RunUplinkAsync(CancellationToken stoppingToken)
     {
-        var path = $"/api/v1/relays/{Settings.RelayId}/uplink";
+        var path = Uplink.Path(Settings.RelayId);
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(5);
         foreach (var (name, value) in RelaySignature.Sign(_key, Settings.RelayId, "GET", path, [], DateTimeOffset.UtcNow))
@@ -226,53 +203,33 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
             connect.CancelAfter(TimeSpan.FromSeconds(3));
             await socket.ConnectAsync(new Uri(Gateway.Replace("http", "ws", StringComparison.Ordinal) + path), connect.Token).ConfigureAwait(false);
         }
-        _uplink = socket;
+        await using var uplink = new WebSocketConnection<GatewayMessage, UplinkRequest>(socket, new WebSocketLimits(Uplink.MaxMessageBytes, SendQueue: 65_536));
+        _uplink = uplink;
         foreach (var game in WatchedGames?.Invoke() ?? [])
         {
-            await SendAsync(new JsonObject { ["op"] = "watch", ["gameId"] = game }.ToJsonString(), stoppingToken).ConfigureAwait(false);
+            await uplink.SendAsync(new WatchRequest(game), stoppingToken).ConfigureAwait(false);
         }
         _connected.TrySetResult();
         LogUplinkUp(logger, Gateway);
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        while (!stoppingToken.IsCancellationRequested)
+        await foreach (var message in uplink.ReceiveAsync(stoppingToken).ConfigureAwait(false))
         {
-            var read = await socket.ReceiveAsync(buffer, stoppingToken).ConfigureAwait(false);
-            if (read.MessageType == WebSocketMessageType.Close)
+            switch (message)
             {
-                return;
-            }
-            message.Write(buffer, 0, read.Count);
-            if (!read.EndOfMessage)
-            {
-                continue;
-            }
-            var node = JsonNode.Parse(message.GetBuffer().AsSpan(0, (int)message.Length));
-            message.SetLength(0);
-            if ((string?)node?["op"] == "reply" && node["id"]?.GetValue<long>() is { } id && _pending.TryGetValue(id, out var pending))
-            {
-                pending.TrySetResult(new UplinkReply(node["status"]?.GetValue<int>() ?? 500, node["body"]));
-            }
-            else if ((string?)node?["op"] == "event" && node["event"] is { } gameEvent)
-            {
-                GameEvent?.Invoke(gameEvent);
+                case UplinkReply { Id: { } id } reply when _pending.TryGetValue(id, out var pending):
+                    pending.TrySetResult(reply);
+                    break;
+                case UplinkEvent { Event: { } gameEvent }:
+                    GameEvent?.Invoke(gameEvent);
+                    break;
+                default:
+                    // A reply to a watch, a late reply, or a message of a newer gateway: nothing waits for it.
+                    break;
             }
         }
     }
 
-    private async Task SendAsync(string text, CancellationToken cancellationToken)
-    {
-        var socket = _uplink ?? throw new InvalidOperationException("No uplink yet.");
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    private Task SendAsync(UplinkRequest message, CancellationToken cancellationToken) =>
+        (_uplink ?? throw new InvalidOperationException("No uplink yet.")).SendAsync(message, cancellationToken);
 
     private async Task<HttpResponseMessage> SignedAsync(HttpMethod method, string path, byte[] body, CancellationToken cancellationToken)
     {

@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Wire;
 
 namespace OrleansGoRelay.RelayAgent;
 
@@ -15,12 +16,14 @@ namespace OrleansGoRelay.RelayAgent;
 /// acknowledgement comes back, and the game's events (the opponent's moves, results, reassignments) come down.
 /// </summary>
 /// <remarks>
-/// Player → relay: <c>{type:"move", moveNumber, move}</c>, <c>{type:"result", result}</c>, <c>{type:"sync"}</c>.
-/// Relay → player: <c>{type:"welcome", game}</c>, <c>{type:"ack", move}</c>, <c>{type:"game", game}</c>,
-/// <c>{type:"event", event}</c>, <c>{type:"error", status, code, detail}</c>.
+/// The messages are <see cref="PlayerMessage"/> (player → relay: move, result, sync) and <see cref="RelayMessage"/>
+/// (relay → player: welcome, ack, game, event, error), each relayed as an <see cref="UplinkCall"/>.
 /// </remarks>
 public sealed class PlayerSessions
 {
+    private static readonly KeyValuePair<string, object?> Up = new("direction", "up");
+    private static readonly KeyValuePair<string, object?> Down = new("direction", "down");
+
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Session, byte>> _byGame = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _byIp = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _byPlayer = new(StringComparer.Ordinal);
@@ -63,9 +66,20 @@ public sealed class PlayerSessions
         _metrics.Sessions.Add(1);
         try
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-            var session = new Session(gameId, player, socket, _limits);
-            await RunAsync(session, context.RequestAborted).ConfigureAwait(false);
+            var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            // The circuit's limits: the size of one message and the data the player may send over the circuit's life.
+            await using var connection = new WebSocketConnection<PlayerMessage, RelayMessage>(socket,
+                new WebSocketLimits(_limits.MaxMessageBytes, _limits.MaxCircuitBytes, SendQueue: 1024))
+            {
+                OnMalformed = e => new ErrorMessage(StatusCodes.Status400BadRequest, "malformed_json", e.Message),
+                OnReceived = bytes =>
+                {
+                    _metrics.Messages.Add(1, Up);
+                    _metrics.Bytes.Add(bytes);
+                },
+                OnSent = bytes => _metrics.Bytes.Add(bytes),
+            };
+            await RunAsync(new Session(gameId, player, connection), context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
@@ -80,26 +94,23 @@ public sealed class PlayerSessions
         circuit.CancelAfter(_limits.MaxCircuitDuration);
         var watchers = _byGame.GetOrAdd(session.GameId, _ => new());
         watchers.TryAdd(session, 0);
-        var writer = session.WriteLoopAsync(_metrics, circuit.Token);
         try
         {
-            var welcome = await _link.CallAsync(new JsonObject { ["op"] = "session", ["gameId"] = session.GameId, ["player"] = session.Player }, circuit.Token).ConfigureAwait(false);
+            var welcome = await _link.CallAsync(new SessionCall(session.GameId, session.Player), circuit.Token).ConfigureAwait(false);
+            session.Send(welcome.Status == 200 ? new WelcomeMessage(welcome.Read<GameView>()) : Error(welcome));
             if (welcome.Status != 200)
             {
-                session.Send(Error(welcome));
                 return;
             }
-            session.Send(new JsonObject { ["type"] = "welcome", ["game"] = welcome.Body?.DeepClone() });
-            await foreach (var message in session.ReadAsync(circuit.Token).ConfigureAwait(false))
+            await foreach (var message in session.Connection.ReceiveAsync(circuit.Token).ConfigureAwait(false))
             {
-                _metrics.Messages.Add(1, new KeyValuePair<string, object?>("direction", "up"));
-                _metrics.Bytes.Add(message.Length);
                 _ = ForwardAsync(session, message, circuit.Token);
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or System.Text.Json.JsonException or CircuitLimitException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or JsonException)
         {
-            // The player left, the circuit ran out of time or data, or sent garbage: the session ends; the game lives on in the cluster.
+            // The player left, the circuit ran out of time or data (a WebSocketLimitException), or the cluster's answer
+            // was not a game: the session ends; the game lives on in the cluster.
         }
         finally
         {
@@ -108,44 +119,38 @@ public sealed class PlayerSessions
             {
                 await _link.WatchAsync(session.GameId, false, CancellationToken.None).ConfigureAwait(false);
             }
-            session.Complete();
-            await writer.ConfigureAwait(false);
         }
     }
 
-    private async Task ForwardAsync(Session session, string text, CancellationToken cancellationToken)
+    private async Task ForwardAsync(Session session, PlayerMessage message, CancellationToken cancellationToken)
     {
+        UplinkCall? call = message switch
+        {
+            MoveMessage move => new MoveCall(session.GameId, session.Player, move.MoveNumber, move.Move),
+            ResultMessage result => new ResultCall(session.GameId, session.Player, result.Result),
+            SyncMessage => new GetCall(session.GameId, session.Player),
+            _ => null,
+        };
+        if (call is null)
+        {
+            session.Send(new ErrorMessage(StatusCodes.Status400BadRequest, "unknown_type", "type is move, result or sync."));
+            return;
+        }
         try
         {
-            var message = JsonNode.Parse(text) as JsonObject;
-            var type = (string?)message?["type"];
-            var request = type switch
-            {
-                "move" => new JsonObject { ["op"] = "move", ["moveNumber"] = message!["moveNumber"]?.DeepClone(), ["move"] = message["move"]?.DeepClone() },
-                "result" => new JsonObject { ["op"] = "result", ["result"] = message!["result"]?.DeepClone() },
-                "sync" => new JsonObject { ["op"] = "get" },
-                _ => null,
-            };
-            if (request is null)
-            {
-                session.Send(new JsonObject { ["type"] = "error", ["status"] = 400, ["code"] = "unknown_type", ["detail"] = "type is move, result or sync." });
-                return;
-            }
-            request["gameId"] = session.GameId;
-            request["player"] = session.Player;
             var started = Stopwatch.GetTimestamp();
-            var reply = await _link.CallAsync(request, cancellationToken).ConfigureAwait(false);
-            if (type == "move")
+            var reply = await _link.CallAsync(call, cancellationToken).ConfigureAwait(false);
+            if (call is MoveCall)
             {
                 _metrics.MoveDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
-            session.Send(reply.Status != 200 ? Error(reply) : type == "move"
-                ? new JsonObject { ["type"] = "ack", ["move"] = reply.Body?.DeepClone() }
-                : new JsonObject { ["type"] = "game", ["game"] = reply.Body?.DeepClone() });
+            session.Send(reply.Status != 200 ? Error(reply)
+                : call is MoveCall ? new AckMessage(reply.Read<MoveAccepted>())
+                : new GameMessage(reply.Read<GameView>()));
         }
-        catch (System.Text.Json.JsonException e)
+        catch (JsonException e)
         {
-            session.Send(new JsonObject { ["type"] = "error", ["status"] = 400, ["code"] = "malformed_json", ["detail"] = e.Message });
+            session.Send(new ErrorMessage(StatusCodes.Status502BadGateway, "malformed_reply", e.Message));
         }
         catch (OperationCanceledException)
         {
@@ -153,14 +158,14 @@ public sealed class PlayerSessions
         }
     }
 
-    private void Deliver(JsonNode gameEvent)
+    private void Deliver(GameEvent gameEvent)
     {
-        if ((string?)gameEvent["gameId"] is { } gameId && _byGame.TryGetValue(gameId, out var sessions))
+        if (_byGame.TryGetValue(gameEvent.GameId, out var sessions))
         {
             foreach (var session in sessions.Keys)
             {
-                session.Send(new JsonObject { ["type"] = "event", ["event"] = gameEvent.DeepClone() });
-                _metrics.Messages.Add(1, new KeyValuePair<string, object?>("direction", "down"));
+                session.Send(new EventMessage(gameEvent));
+                _metrics.Messages.Add(1, Down);
             }
         }
     }
@@ -193,76 +198,24 @@ public sealed class PlayerSessions
         _byPlayer.AddOrUpdate(player, 0, (_, n) => n - 1);
     }
 
-    private static JsonObject Error(UplinkReply reply) => new()
+    private static ErrorMessage Error(UplinkReply reply)
     {
-        ["type"] = "error",
-        ["status"] = reply.Status,
-        ["code"] = reply.Body?["code"]?.DeepClone(),
-        ["detail"] = reply.Body?["detail"]?.DeepClone(),
-    };
+        var problem = reply.ReadProblem();
+        return new(reply.Status, problem.Code, problem.Detail);
+    }
 
     private static Task Refuse(HttpContext context, int status, string code, string detail) =>
         Results.Problem(statusCode: status, title: code.Replace('_', ' '), detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code }).ExecuteAsync(context);
 
-    /// <summary>A circuit passed its data limit.</summary>
-    private sealed class CircuitLimitException(string message) : Exception(message);
-
-    /// <summary>One player's socket: a reader, and one writer draining a queue so sends never interleave.</summary>
-    private sealed class Session(string gameId, string player, WebSocket socket, RelayLimits limits)
+    /// <summary>One player's session: its game, its player and its connection (whose one writer keeps sends from interleaving).</summary>
+    private sealed class Session(string gameId, string player, WebSocketConnection<PlayerMessage, RelayMessage> connection)
     {
-        private readonly System.Threading.Channels.Channel<JsonObject> _outgoing = System.Threading.Channels.Channel.CreateBounded<JsonObject>(
-            new System.Threading.Channels.BoundedChannelOptions(1024) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropOldest, SingleReader = true });
-        private long _bytes;
-
         public string GameId => gameId;
 
         public string Player => player;
 
-        public void Send(JsonObject message) => _outgoing.Writer.TryWrite(message);
+        public WebSocketConnection<PlayerMessage, RelayMessage> Connection => connection;
 
-        public void Complete() => _outgoing.Writer.TryComplete();
-
-        public async Task WriteLoopAsync(RelayAgentMetrics metrics, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await foreach (var message in _outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var bytes = Encoding.UTF8.GetBytes(message.ToJsonString());
-                    metrics.Bytes.Add(bytes.Length);
-                    await socket.SendAsync(bytes, WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
-                }
-                if (socket.State == WebSocketState.Open)
-                {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "session ended", CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-            {
-                // The player went away.
-            }
-        }
-
-        public async IAsyncEnumerable<string> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            var buffer = new byte[limits.MaxMessageBytes];
-            while (true)
-            {
-                var read = await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (read.MessageType == WebSocketMessageType.Close)
-                {
-                    yield break;
-                }
-                if (!read.EndOfMessage)
-                {
-                    throw new CircuitLimitException($"Messages are at most {limits.MaxMessageBytes} bytes.");
-                }
-                if (Interlocked.Add(ref _bytes, read.Count) > limits.MaxCircuitBytes)
-                {
-                    throw new CircuitLimitException("The circuit's data limit is spent.");
-                }
-                yield return Encoding.UTF8.GetString(buffer, 0, read.Count);
-            }
-        }
+        public void Send(RelayMessage message) => connection.Send(message);
     }
 }

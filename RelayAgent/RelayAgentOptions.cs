@@ -1,3 +1,5 @@
+using OrleansGoRelay.Contracts.Relays;
+
 namespace OrleansGoRelay.RelayAgent;
 
 /// <summary>The relay agent's settings (configuration section <c>Relay</c>).</summary>
@@ -35,6 +37,14 @@ public sealed class RelayAgentOptions
 
     /// <summary><c>primary</c> or <c>standby</c>.</summary>
     public string Role { get; set; } = "primary";
+
+    /// <summary>The <see cref="Role"/> as registered; anything but primary or standby stops the relay.</summary>
+    public RelayRole ParseRole() => Role.ToUpperInvariant() switch
+    {
+        "PRIMARY" => RelayRole.Primary,
+        "STANDBY" => RelayRole.Standby,
+        _ => throw new InvalidOperationException($"Relay:Role is primary or standby, not '{Role}'."),
+    };
 
     /// <summary>Tokens staked (base units).</summary>
     public long StakedTokens { get; set; }

@@ -51,3 +51,34 @@ public sealed class AdoNetBenchGrain([PersistentState("bench-adonet", RuntimeBen
         return state.State.Value;
     }
 }
+
+/// <summary>Calls bench grains from inside the silo, grain to grain: the path grains themselves use.</summary>
+[Alias("gorelay.bench.IBenchDriverGrain")]
+public interface IBenchDriverGrain : IGrainWithIntegerKey
+{
+    /// <summary>Keeps <paramref name="inFlight"/> calls to <see cref="IBenchGrain.Peek"/> outstanding over <paramref name="grains"/> grains until <paramref name="until"/>; returns the calls completed.</summary>
+    Task<long> Drive(int grains, int inFlight, DateTime until);
+}
+
+/// <summary>One driver per key; the benchmark starts one per core so the drivers' own turns are not the limit.</summary>
+[GrainType("bench-driver")]
+public sealed class BenchDriverGrain : Grain, IBenchDriverGrain
+{
+    public async Task<long> Drive(int grains, int inFlight, DateTime until)
+    {
+        var calls = 0L;
+        var offset = (int)this.GetPrimaryKeyLong() * 7919;
+        // inFlight loops, each a call at a time; their continuations share this activation's turn, one at a time.
+        async Task LoopAsync(int loop)
+        {
+            var target = GrainFactory.GetGrain<IBenchGrain>((offset + loop) % grains);
+            while (DateTime.UtcNow < until)
+            {
+                await target.Peek();
+                calls++;
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(LoopAsync));
+        return calls;
+    }
+}

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Persistence.Migrations;
 
 namespace OrleansGoRelay.Cli.Bench;

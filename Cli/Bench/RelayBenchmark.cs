@@ -3,9 +3,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using OrleansGoRelay.Cli.Play;
+using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Go.Playouts;
 using OrleansGoRelay.Go.Rules;
 
@@ -175,10 +175,11 @@ internal static class RelayBenchmark
     }
 
     /// <summary>One simulated player's session on a relay.</summary>
-    private sealed class SimulatedSeat(string gameId, string player) : IDisposable
+    private sealed class SimulatedSeat(string gameId, string player) : IAsyncDisposable
     {
         private readonly ClientWebSocket _socket = new();
         private readonly TaskCompletionSource _welcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private WebSocketConnection<RelayMessage, PlayerMessage>? _connection;
         private TaskCompletionSource<string?>? _ack;
         private (int Number, TaskCompletionSource<long> Seen)? _expected;
         private Task? _receiving;
@@ -197,7 +198,8 @@ internal static class RelayBenchmark
             try
             {
                 await _socket.ConnectAsync(new Uri($"{address.TrimEnd('/')}/play?gameId={gameId}&player={player}"), cancellationToken).ConfigureAwait(false);
-                _receiving = ReceiveAsync();
+                _connection = new WebSocketConnection<RelayMessage, PlayerMessage>(_socket);
+                _receiving = ReceiveAsync(_connection);
                 await _welcome.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is WebSocketException or TimeoutException)
@@ -206,13 +208,12 @@ internal static class RelayBenchmark
             }
         }
 
-        /// <summary>Sends a move and waits for the cluster's answer: the ack's text, or null for an error.</summary>
+        /// <summary>Sends a move and waits for the cluster's answer: the ack's move, or null for an error.</summary>
         public async Task<string?> MoveAsync(int number, string vertex, CancellationToken cancellationToken)
         {
             var ack = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
             _ack = ack;
-            var message = $$"""{"type":"move","moveNumber":{{number}},"move":"{{vertex}}"}""";
-            await _socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, cancellationToken).ConfigureAwait(false);
+            await _connection!.SendAsync(new MoveMessage(number, vertex), cancellationToken).ConfigureAwait(false);
             return await ack.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         }
 
@@ -224,56 +225,55 @@ internal static class RelayBenchmark
             return seen.Task;
         }
 
-        private async Task ReceiveAsync()
+        private async Task ReceiveAsync(WebSocketConnection<RelayMessage, PlayerMessage> connection)
         {
             try
             {
-                await foreach (var message in WebSocketMessages.ReadAsync(_socket, CancellationToken.None).ConfigureAwait(false))
+                await foreach (var message in connection.ReceiveAsync(CancellationToken.None).ConfigureAwait(false))
                 {
                     var at = Stopwatch.GetTimestamp();
-                    using var document = JsonDocument.Parse(message);
-                    var root = document.RootElement;
-                    switch (root.GetProperty("type").GetString())
+                    switch (message)
                     {
-                        case "welcome":
+                        case WelcomeMessage:
                             _welcome.TrySetResult();
                             break;
-                        case "ack":
-                            _ack?.TrySetResult(root.GetProperty("move").GetProperty("move").GetProperty("move").GetString());
+                        case AckMessage ack:
+                            _ack?.TrySetResult(ack.Move?.Move.Move);
                             break;
-                        case "error":
+                        case ErrorMessage:
                             _ack?.TrySetResult(null);
                             break;
-                        case "event" when _expected is { } expected && root.GetProperty("event").TryGetProperty("move", out var move)
-                            && move.ValueKind == JsonValueKind.Object && move.GetProperty("number").GetInt32() == expected.Number:
+                        case EventMessage { Event.Move: { } move } when _expected is { } expected && move.Number == expected.Number:
                             expected.Seen.TrySetResult(at);
                             break;
                     }
                 }
             }
-            catch (Exception e) when (e is WebSocketException or JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception e) when (e is WebSocketException or JsonException or IOException)
             {
                 _welcome.TrySetException(e);
             }
         }
 
+        /// <summary>Closes the session (the relay answers the close, and the reader ends) and releases the socket.</summary>
         public async Task CloseAsync()
         {
-            try
+            if (_connection is { } connection)
             {
-                if (_socket.State == WebSocketState.Open)
+                await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "bench done").ConfigureAwait(false);
+                try
                 {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bench done", timeout.Token).ConfigureAwait(false);
+                    await (_receiving ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 }
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-            {
-                // Gone already.
+                catch (TimeoutException)
+                {
+                    // The relay never answered the close; disposing aborts the socket.
+                }
+                await connection.DisposeAsync().ConfigureAwait(false);
             }
             _socket.Dispose();
         }
 
-        public void Dispose() => _socket.Dispose();
+        public ValueTask DisposeAsync() => new(CloseAsync());
     }
 }

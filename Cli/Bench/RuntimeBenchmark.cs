@@ -47,7 +47,8 @@ internal static partial class RuntimeBenchmark
             }
             using var silo = await StartSiloAsync(database, cancellationToken);
             var inSilo = silo.Services.GetRequiredService<IGrainFactory>();
-            await CallsAsync("in the silo (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
+            await GrainToGrainCallsAsync(inSilo, duration, parse.GetValue(callers), grainCount);
+            await CallsAsync("in the silo, from outside grains (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
             using (var client = await StartClientAsync(cancellationToken))
             {
                 await CallsAsync("through the gateway (Orleans client, TCP)", client.Services.GetRequiredService<IClusterClient>(), duration, parse.GetValue(callers), grainCount);
@@ -88,6 +89,21 @@ internal static partial class RuntimeBenchmark
             .Build();
         await host.StartAsync(cancellationToken);
         return host;
+    }
+
+    /// <summary>Grain-to-grain calls inside the silo: one driver grain per core keeps calls in flight to cached activations.</summary>
+    private static async Task GrainToGrainCallsAsync(IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
+    {
+        // Several drivers per core: each driver's continuations run one at a time on its own activation.
+        var drivers = Environment.ProcessorCount * 4;
+        var perDriver = Math.Max(1, callers / drivers);
+        // Warm-up: activates the targets and the drivers, JITs the paths.
+        await Task.WhenAll(Enumerable.Range(0, drivers).Select(d => grains.GetGrain<IBenchDriverGrain>(d).Drive(grainCount, perDriver, DateTime.UtcNow.AddSeconds(1))));
+        var stopwatch = Stopwatch.StartNew();
+        var until = DateTime.UtcNow + duration;
+        var counts = await Task.WhenAll(Enumerable.Range(0, drivers).Select(d => grains.GetGrain<IBenchDriverGrain>(d).Drive(grainCount, perDriver, until)));
+        stopwatch.Stop();
+        Report("calls/s in the silo, grain to grain", new Measurement(counts.Sum(), 0, stopwatch.Elapsed), drivers * perDriver);
     }
 
     private static async Task CallsAsync(string where, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Npgsql;
 using OrleansGoRelay.Cli.Bench;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Cli.LedgerTools;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OrleansGoRelay.Contracts;
 
 namespace OrleansGoRelay.Cli.Play;
 
@@ -24,7 +25,7 @@ public sealed record GatewayAnswer(HttpStatusCode Status, JsonNode? Body)
 public sealed class GatewayClient : IDisposable
 {
     /// <summary>JSON as the gateway writes it.</summary>
-    public static JsonSerializerOptions Json => Grains.ApiJson.Options;
+    public static JsonSerializerOptions Json => ApiJson.Options;
 
     /// <summary>The problem code of a route request no relay can take now (503).</summary>
     public const string NoRelayAvailable = "no_relay_available";

@@ -3,8 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OrleansGoRelay.Cli.Bench;
+using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Games;
 
 namespace OrleansGoRelay.Cli.Play;
 

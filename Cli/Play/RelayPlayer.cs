@@ -1,11 +1,11 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
+using Connection = OrleansGoRelay.Contracts.Wire.WebSocketConnection<OrleansGoRelay.Contracts.Wire.RelayMessage, OrleansGoRelay.Contracts.Wire.PlayerMessage>;
 
 namespace OrleansGoRelay.Cli.Play;
 
@@ -199,14 +199,15 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
             Log($"could not connect to {relayId} at {address}: {e.Message}");
             return new SessionOutcome(false);
         }
-        var inbox = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var reader = ReceiveAsync(socket, inbox.Writer, session.Token);
+        // Only the seat's one message loop sends, and the connection's one writer keeps sends from interleaving anyway.
         var connection = new Connection(socket);
+        var inbox = Channel.CreateUnbounded<RelayMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var reader = ReceiveAsync(connection, inbox.Writer, session.Token);
         try
         {
             while (true)
             {
-                JsonObject? message;
+                RelayMessage? message;
                 using (var idle = CancellationTokenSource.CreateLinkedTokenSource(session.Token))
                 {
                     idle.CancelAfter(SyncInterval);
@@ -221,7 +222,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
                     catch (OperationCanceledException) when (!session.IsCancellationRequested)
                     {
                         // Nothing heard for a while: an event may have been lost (a gateway went away); ask for the game.
-                        await connection.SendAsync(new JsonObject { ["type"] = "sync" }, session.Token).ConfigureAwait(false);
+                        await connection.SendAsync(new SyncMessage(), session.Token).ConfigureAwait(false);
                         continue;
                     }
                 }
@@ -238,45 +239,34 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
         }
         finally
         {
+            // The close frame first (the relay answers it and the reader ends), then the reader is stopped regardless.
+            await connection.CloseAsync(WebSocketCloseStatus.NormalClosure, "done").ConfigureAwait(false);
             await session.CancelAsync().ConfigureAwait(false);
             await reader.ConfigureAwait(false);
-            if (socket.State == WebSocketState.Open)
-            {
-                try
-                {
-                    using var closeTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", closeTimeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-                {
-                    // The relay is gone already.
-                }
-            }
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task<SessionOutcome?> HandleAsync(string relayId, Connection connection, JsonObject message, CancellationToken cancellationToken)
+    private async Task<SessionOutcome?> HandleAsync(string relayId, Connection connection, RelayMessage message, CancellationToken cancellationToken)
     {
-        switch ((string?)message["type"])
+        switch (message)
         {
-            case "welcome":
+            case WelcomeMessage welcome:
                 if (_pendingReconnection is { } lost)
                 {
                     _reconnections.Add(new Reconnection(lost.From, relayId, lost.LostAt, DateTimeOffset.UtcNow));
                     _pendingReconnection = null;
                 }
-                return await ReconcileAsync(connection, message["game"].Deserialize<GameView>(GatewayClient.Json)!, cancellationToken).ConfigureAwait(false);
-            case "game":
-                return await ReconcileAsync(connection, message["game"].Deserialize<GameView>(GatewayClient.Json)!, cancellationToken).ConfigureAwait(false);
-            case "ack":
-                var accepted = message["move"].Deserialize<MoveAccepted>(GatewayClient.Json)!;
+                return welcome.Game is { } resumed ? await ReconcileAsync(connection, resumed, cancellationToken).ConfigureAwait(false) : await SyncAsync(connection, cancellationToken).ConfigureAwait(false);
+            case GameMessage { Game: { } game }:
+                return await ReconcileAsync(connection, game, cancellationToken).ConfigureAwait(false);
+            case AckMessage { Move: { } accepted }:
                 if (_pending?.Number == accepted.Move.Number)
                 {
                     _pending = null;
                 }
                 return accepted.State == GameState.Playing ? null : await SyncAsync(connection, cancellationToken).ConfigureAwait(false);
-            case "event":
-                var gameEvent = message["event"].Deserialize<GameEvent>(GatewayClient.Json)!;
+            case EventMessage { Event: { } gameEvent }:
                 if (gameEvent.Type == "relay" && gameEvent.Player == player && gameEvent.Relay is { } moved && moved.RelayId != relayId && gameEvent.Address is { } address)
                 {
                     return new SessionOutcome(false, (moved.RelayId, address));
@@ -288,24 +278,24 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
                 }
                 // Anything else (the end of play, a result, a move out of step): the whole game says what to do.
                 return gameEvent.Type == "move" && gameEvent.Move?.Number <= _board.Count ? null : await SyncAsync(connection, cancellationToken).ConfigureAwait(false);
-            case "error":
-                return await OnErrorAsync(connection, message, cancellationToken).ConfigureAwait(false);
+            case ErrorMessage error:
+                return await OnErrorAsync(connection, error, cancellationToken).ConfigureAwait(false);
             default:
+                // A message this player does not know (a newer relay's), or one without its content.
                 return null;
         }
     }
 
     private static async Task<SessionOutcome?> SyncAsync(Connection connection, CancellationToken cancellationToken)
     {
-        await connection.SendAsync(new JsonObject { ["type"] = "sync" }, cancellationToken).ConfigureAwait(false);
+        await connection.SendAsync(new SyncMessage(), cancellationToken).ConfigureAwait(false);
         return null;
     }
 
-    private async Task<SessionOutcome?> OnErrorAsync(Connection connection, JsonObject error, CancellationToken cancellationToken)
+    private async Task<SessionOutcome?> OnErrorAsync(Connection connection, ErrorMessage error, CancellationToken cancellationToken)
     {
-        var status = (int?)error["status"] ?? 0;
-        var code = (string?)error["code"];
-        Log($"relay answered {status} {code}: {error["detail"]}");
+        var (status, code) = (error.Status, error.Code);
+        Log($"relay answered {status} {code}: {error.Detail}");
         if (status == 422 && _pending is { } refused && code == "illegal_move")
         {
             // The engine's rules let it play what the game's rules forbid (a superko repetition): take it back and pass.
@@ -318,7 +308,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
         }
         if (status is 400 or 403 or 404)
         {
-            throw new InvalidOperationException($"The relay refused the session: {status} {code}: {error["detail"]}");
+            throw new InvalidOperationException($"The relay refused the session: {status} {code}: {error.Detail}");
         }
         // 409 (out of step), 503 (the cluster is busy moving a game): catch up from the whole game.
         await Task.Delay(status == 503 ? 500 : 0, cancellationToken).ConfigureAwait(false);
@@ -360,7 +350,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
                 return await MoveIfMyTurnAsync(connection, game.ToMove, cancellationToken).ConfigureAwait(false);
             case GameState.Counting when !game.Claims.Any(c => c.Player == player):
                 _claim = game.EndedBy == "resignation" && game.Result is { } resigned ? resigned : await source.FinalScoreAsync(cancellationToken).ConfigureAwait(false);
-                await connection.SendAsync(new JsonObject { ["type"] = "result", ["result"] = _claim }, cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(new ResultMessage(_claim), cancellationToken).ConfigureAwait(false);
                 return null;
             case GameState.Counting:
                 _claim ??= game.Claims.First(c => c.Player == player).Result;
@@ -408,21 +398,18 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
         await connection.SendAsync(MoveMessage(number, move), cancellationToken).ConfigureAwait(false);
     }
 
-    private static JsonObject MoveMessage(int number, string move) => new() { ["type"] = "move", ["moveNumber"] = number, ["move"] = move };
+    private static MoveMessage MoveMessage(int number, string move) => new(number, move);
 
-    private static async Task ReceiveAsync(ClientWebSocket socket, ChannelWriter<JsonObject> inbox, CancellationToken cancellationToken)
+    private static async Task ReceiveAsync(Connection connection, ChannelWriter<RelayMessage> inbox, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var message in WebSocketMessages.ReadAsync(socket, cancellationToken).ConfigureAwait(false))
+            await foreach (var message in connection.ReceiveAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (JsonNode.Parse(message.Span) is JsonObject parsed)
-                {
-                    await inbox.WriteAsync(parsed, cancellationToken).ConfigureAwait(false);
-                }
+                await inbox.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException or IOException)
         {
             // The relay went away (or sent garbage): the session ends and the player looks for the next relay.
         }
@@ -433,11 +420,4 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
     }
 
     private void Log(string line) => log?.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {gameId} {player}: {line}");
-
-    /// <summary>A session's socket. Only the seat's one message loop sends, so sends never overlap.</summary>
-    private sealed class Connection(ClientWebSocket socket)
-    {
-        public Task SendAsync(JsonObject message, CancellationToken cancellationToken) =>
-            socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, cancellationToken);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Grains.Games;
 
 namespace OrleansGoRelay.Gateway.Games;

@@ -1,10 +1,12 @@
 using System.Net.WebSockets;
 using System.Text;
-using System.Threading.Channels;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Games;
@@ -87,35 +89,23 @@ public static class GamesApi
             await UnknownGame(gameId).ExecuteAsync(context);
             return;
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
-        using var subscription = events.Watch(gameId, e => queue.Writer.TryWrite(e.ToJson()));
-        using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var reader = Task.Run(async () =>
+        var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // Events down; the client sends nothing that matters, so what it sends is read (to notice its close) and dropped.
+        await using var connection = new WebSocketConnection<JsonElement, GameEvent>(socket, new WebSocketLimits(MaxMessageBytes: 4096, SendQueue: 256))
         {
-            // Only to notice the client closing; the socket carries nothing upstream.
-            var buffer = new byte[256];
-            while (socket.State == WebSocketState.Open)
-            {
-                var message = await socket.ReceiveAsync(buffer, closing.Token);
-                if (message.MessageType == WebSocketMessageType.Close)
-                {
-                    break;
-                }
-            }
-            await closing.CancelAsync();
-        });
+            OnMalformed = _ => null,
+        };
+        using var subscription = events.Watch(gameId, e => connection.Send(e));
         try
         {
-            await foreach (var payload in queue.Reader.ReadAllAsync(closing.Token))
+            await foreach (var _ in connection.ReceiveAsync(context.RequestAborted))
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(payload), WebSocketMessageType.Text, true, closing.Token);
+                // Nothing upstream.
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
         {
             // The client went away.
         }
-        await reader.ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }

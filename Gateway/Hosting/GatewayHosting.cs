@@ -7,13 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Gateway.Cluster;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Gateway.Players;
 using OrleansGoRelay.Gateway.Relays;
-using OrleansGoRelay.Grains;
 using OrleansGoRelay.ServiceDefaults;
 
 namespace OrleansGoRelay.Gateway.Hosting;

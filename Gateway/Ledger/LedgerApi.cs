@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Gateway.Ledger;
 

@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Grains.Marketplace;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Gateway.Marketplace;
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains.Relays;
 

@@ -1,16 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
@@ -25,10 +21,10 @@ namespace OrleansGoRelay.Gateway.Relays;
 /// running, the relay is reported suspect at once, which is what lets a dead relay's games move within a second.
 /// </summary>
 /// <remarks>
-/// Relay → gateway, one JSON object per text message: <c>{op:"session"|"move"|"result"|"get", id, gameId, player,
-/// moveNumber, move, result}</c> and <c>{op:"watch"|"unwatch", gameId}</c>. Gateway → relay:
-/// <c>{op:"reply", id, status, body}</c> (status 200, or a problem's status with <c>body</c> the problem) and
-/// <c>{op:"event", event}</c> with a <see cref="GameEvent"/>.
+/// Relay → gateway: <see cref="UplinkRequest"/> (the calls <see cref="SessionCall"/>, <see cref="MoveCall"/>,
+/// <see cref="ResultCall"/>, <see cref="GetCall"/>, and <see cref="WatchRequest"/>, <see cref="UnwatchRequest"/>).
+/// Gateway → relay: <see cref="UplinkReply"/> to each (status 200, or a problem's status with the problem as its body)
+/// and <see cref="UplinkEvent"/> with a <see cref="GameEvent"/>.
 /// </remarks>
 public static partial class RelayUplinkApi
 {
@@ -64,34 +60,33 @@ public static partial class RelayUplinkApi
 }
 
 /// <summary>This silo's relay uplinks and the games each watches.</summary>
-public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub events, IHostApplicationLifetime lifetime, IOptions<JsonOptions> json, ILogger<RelayUplinkHub> logger)
+public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub events, IHostApplicationLifetime lifetime, ILogger<RelayUplinkHub> logger)
 {
-    private JsonSerializerOptions Json => json.Value.SerializerOptions;
-
     /// <summary>Serves one uplink until it closes.</summary>
     public async Task RunAsync(string relayId, WebSocket socket, CancellationToken aborted)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var uplink = new Uplink(relayId, socket);
-        var writer = uplink.WriteLoopAsync(aborted);
+        await using var connection = new WebSocketConnection<UplinkRequest, GatewayMessage>(socket, new WebSocketLimits(Uplink.MaxMessageBytes, SendQueue: 65_536))
+        {
+            OnMalformed = e => UplinkReply.Refused(null, StatusCodes.Status400BadRequest, "malformed_message", e.Message),
+        };
+        var uplink = new RelayLink(relayId, connection);
         var closedByRelay = false;
         try
         {
-            await foreach (var message in uplink.ReadAsync(aborted))
+            await foreach (var request in connection.ReceiveAsync(aborted))
             {
-                _ = HandleAsync(uplink, message);
+                _ = HandleAsync(uplink, request);
             }
             closedByRelay = true;
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or JsonException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
             closedByRelay = !lifetime.ApplicationStopping.IsCancellationRequested;
         }
         finally
         {
             uplink.UnwatchAll();
-            uplink.Complete();
-            await writer.ConfigureAwait(false);
         }
         if (closedByRelay && !lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -100,32 +95,21 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub ev
         }
     }
 
-    private async Task HandleAsync(Uplink uplink, string text)
+    private async Task HandleAsync(RelayLink uplink, UplinkRequest request)
     {
-        JsonNode? id = null;
         try
         {
-            var request = JsonNode.Parse(text) as JsonObject ?? throw new JsonException("An uplink message is a JSON object.");
-            id = request["id"]?.DeepClone();
-            var op = (string?)request["op"];
-            var gameId = (string?)request["gameId"] ?? "";
-            var player = (string?)request["player"] ?? "";
-            var game = grains.GetGrain<IGameGrain>(gameId);
-            object? body = op switch
+            object? body = request switch
             {
-                "watch" => Watch(uplink, gameId, true),
-                "unwatch" => Watch(uplink, gameId, false),
-                "session" => await AssignAsync(uplink, game, gameId, player).ConfigureAwait(false),
-                "move" => await game.Play(new MoveSubmission(player, (int?)request["moveNumber"] ?? 0, (string?)request["move"] ?? "")).ConfigureAwait(false),
-                "result" => await game.SubmitResult(new ResultClaim(player, (string?)request["result"] ?? "")).ConfigureAwait(false),
-                "get" => await game.GetGame().ConfigureAwait(false) ?? throw RequestRefusedException.NotFound("unknown_game", $"There is no game '{gameId}'."),
-                _ => throw RequestRefusedException.BadRequest("unknown_op", $"'{op}' is not an uplink operation."),
+                WatchRequest watch => Watch(uplink, watch.GameId ?? "", true),
+                UnwatchRequest unwatch => Watch(uplink, unwatch.GameId ?? "", false),
+                SessionCall session => await AssignAsync(uplink, session.GameId ?? "", session.Player ?? "").ConfigureAwait(false),
+                MoveCall move => await Game(move).Play(new MoveSubmission(move.Player ?? "", move.MoveNumber ?? 0, move.Move ?? "")).ConfigureAwait(false),
+                ResultCall result => await Game(result).SubmitResult(new ResultClaim(result.Player ?? "", result.Result ?? "")).ConfigureAwait(false),
+                GetCall get => await Game(get).GetGame().ConfigureAwait(false) ?? throw RequestRefusedException.NotFound("unknown_game", $"There is no game '{get.GameId}'."),
+                _ => throw RequestRefusedException.BadRequest("unknown_op", "op is session, move, result, get, watch or unwatch."),
             };
-            Reply(uplink, id, 200, body);
-        }
-        catch (Exception e) when (e is JsonException or FormatException)
-        {
-            Reply(uplink, id, 400, new { code = "malformed_message", detail = e.Message });
+            uplink.Send(UplinkReply.Ok(request.Id, body));
         }
         catch (Exception e)
         {
@@ -135,22 +119,24 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub ev
             {
                 LogCallFailed(logger, e, uplink.RelayId);
             }
-            Reply(uplink, id, refusal.Status, new { code = refusal.Code, detail = refusal.Detail });
+            uplink.Send(UplinkReply.Refused(request.Id, refusal.Status, refusal.Code, refusal.Detail));
         }
     }
 
-    private async Task<GameView?> AssignAsync(Uplink uplink, IGameGrain game, string gameId, string player)
+    private IGameGrain Game(UplinkCall call) => grains.GetGrain<IGameGrain>(call.GameId ?? "");
+
+    private async Task<GameView?> AssignAsync(RelayLink uplink, string gameId, string player)
     {
         await grains.GetGrain<IRelayNodeGrain>(uplink.RelayId).OpenSession(gameId, player).ConfigureAwait(false);
         Watch(uplink, gameId, true);
-        return await game.GetGame().ConfigureAwait(false);
+        return await grains.GetGrain<IGameGrain>(gameId).GetGame().ConfigureAwait(false);
     }
 
-    private object? Watch(Uplink uplink, string gameId, bool watch)
+    private object? Watch(RelayLink uplink, string gameId, bool watch)
     {
         if (watch)
         {
-            uplink.Watch(gameId, events, Json);
+            uplink.Watch(gameId, events);
         }
         else
         {
@@ -159,30 +145,26 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub ev
         return null;
     }
 
-    private void Reply(Uplink uplink, JsonNode? id, int status, object? body) =>
-        uplink.Send(JsonSerializer.Serialize(new { op = "reply", id, status, body }, Json));
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "The uplink of relay {RelayId} dropped; reporting it suspect")]
     private static partial void LogUplinkLost(ILogger logger, string relayId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An uplink call from relay {RelayId} failed")]
     private static partial void LogCallFailed(ILogger logger, Exception exception, string relayId);
 
-    /// <summary>One connected relay: a reader and a single writer draining a queue, so sends never interleave.</summary>
-    private sealed class Uplink(string relayId, WebSocket socket)
+    /// <summary>One connected relay: its connection (one writer, so sends never interleave) and the games it watches.</summary>
+    private sealed class RelayLink(string relayId, WebSocketConnection<UplinkRequest, GatewayMessage> connection)
     {
-        private readonly Channel<string> _outgoing = Channel.CreateBounded<string>(new BoundedChannelOptions(65_536) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         private readonly ConcurrentDictionary<string, IDisposable> _watching = new(StringComparer.Ordinal);
 
         public string RelayId => relayId;
 
-        public void Watch(string gameId, GameEventHub events, JsonSerializerOptions json)
+        public void Watch(string gameId, GameEventHub events)
         {
             if (_watching.ContainsKey(gameId))
             {
                 return;
             }
-            var watch = events.Watch(gameId, e => Send(JsonSerializer.Serialize(new { op = "event", @event = e }, json)));
+            var watch = events.Watch(gameId, e => Send(new UplinkEvent(e)));
             if (!_watching.TryAdd(gameId, watch))
             {
                 watch.Dispose();
@@ -205,47 +187,6 @@ public sealed partial class RelayUplinkHub(IGrainFactory grains, GameEventHub ev
             }
         }
 
-        public void Send(string message) => _outgoing.Writer.TryWrite(message);
-
-        public void Complete() => _outgoing.Writer.TryComplete();
-
-        public async Task WriteLoopAsync(CancellationToken aborted)
-        {
-            try
-            {
-                await foreach (var message in _outgoing.Reader.ReadAllAsync(aborted).ConfigureAwait(false))
-                {
-                    await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, true, aborted).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-            {
-                // The relay went away; the reader notices too.
-            }
-        }
-
-        public async IAsyncEnumerable<string> ReadAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken aborted)
-        {
-            var buffer = new byte[64 * 1024];
-            using var message = new MemoryStream();
-            while (true)
-            {
-                var read = await socket.ReceiveAsync(buffer, aborted).ConfigureAwait(false);
-                if (read.MessageType == WebSocketMessageType.Close)
-                {
-                    yield break;
-                }
-                message.Write(buffer, 0, read.Count);
-                if (message.Length > RelayAuthentication.MaxBodyBytes)
-                {
-                    throw new JsonException("An uplink message is at most 1 MiB.");
-                }
-                if (read.EndOfMessage)
-                {
-                    yield return Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
-                    message.SetLength(0);
-                }
-            }
-        }
+        public void Send(GatewayMessage message) => connection.Send(message);
     }
 }

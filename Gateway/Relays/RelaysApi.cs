@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Relays;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Gateway.Relays;
 
@@ -91,7 +92,7 @@ public static class RelaysApi
             return Problems.Create(StatusCodes.Status403Forbidden, "relay_id_mismatch", "A relay beats only for itself.");
         }
         var relay = await grains.GetGrain<IRelayNodeGrain>(relayId).Heartbeat(request.Body);
-        return TypedResults.Ok(new { health = LedgerNames.NameOf(relay.Health), heartbeatIntervalMs = options.Value.HeartbeatInterval.TotalMilliseconds });
+        return TypedResults.Ok(new HeartbeatReply(LedgerNames.NameOf(relay.Health), options.Value.HeartbeatInterval.TotalMilliseconds));
     }
 
     private static async Task<IResult> Route(RouteBody body, IGrainFactory grains)

@@ -1,3 +1,4 @@
+using OrleansGoRelay.Contracts.Games;
 
 namespace OrleansGoRelay.Grains.Games;
 

@@ -1,4 +1,5 @@
 using OrleansGoRelay.Grains.Marketplace;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Ledger;
 

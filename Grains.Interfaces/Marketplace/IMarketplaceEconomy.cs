@@ -1,5 +1,6 @@
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Grains.Marketplace;
 

@@ -1,4 +1,5 @@
-using OrleansGoRelay.Grains.Games;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Relays;
 
 
 namespace OrleansGoRelay.Grains.Relays;

@@ -1,5 +1,5 @@
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Stamps;
 

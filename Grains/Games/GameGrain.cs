@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Go.Ratings;
 using OrleansGoRelay.Go.Records;

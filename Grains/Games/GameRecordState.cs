@@ -1,3 +1,4 @@
+using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Grains.Players;
 
 namespace OrleansGoRelay.Grains.Games;

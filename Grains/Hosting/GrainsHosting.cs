@@ -6,6 +6,7 @@ using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Players;
 using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Grains.Stamps;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Hosting;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Ledger;
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Npgsql;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Ledger;
 

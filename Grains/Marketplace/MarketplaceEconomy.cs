@@ -1,4 +1,6 @@
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Grains.Marketplace;
 
@@ -61,7 +63,7 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
             return [];
         }
 
-        TransferValidation.EnsureValid(batch);
+        LedgerRefusals.EnsureValid(batch);
         return await ledger.SubmitAsync(batch);
     }
 
@@ -79,7 +81,7 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
     private async Task<string> WalletAsync(string accountId, AccountKind kind)
     {
         var spec = SystemAccounts.Wallet(accountId, kind);
-        TransferValidation.EnsureValid(spec);
+        LedgerRefusals.EnsureValid(spec);
         await ledger.CreateAccountAsync(spec);
         return accountId;
     }

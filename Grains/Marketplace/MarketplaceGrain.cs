@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Grains.Marketplace;
 
@@ -27,7 +29,7 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
 
     public async Task<CreateAccountResult> CreateAccount(AccountSpec spec)
     {
-        TransferValidation.EnsureValid(spec);
+        LedgerRefusals.EnsureValid(spec);
         var (status, account) = await ledger.CreateAccountAsync(spec);
         return new CreateAccountResult(status, account);
     }
@@ -36,7 +38,7 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
 
     public Task<IReadOnlyList<TransferOutcome>> SubmitTransfers(IReadOnlyList<TransferRequest> batch)
     {
-        TransferValidation.EnsureValid(batch);
+        LedgerRefusals.EnsureValid(batch);
         return ledger.SubmitAsync(batch);
     }
 

@@ -1,3 +1,5 @@
+using OrleansGoRelay.Contracts.Relays;
+
 namespace OrleansGoRelay.Grains.Relays;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using OrleansGoRelay.Contracts.Relays;
+
 namespace OrleansGoRelay.Grains.Relays;
 
 /// <summary>Relays in process memory, with the same rules as <see cref="PostgresRelayStore"/>. For in-process clusters and tests.</summary>

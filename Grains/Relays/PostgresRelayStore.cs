@@ -1,6 +1,7 @@
 using Npgsql;
-using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Grains.Storage;
+using OrleansGoRelay.Ledger;
 using static OrleansGoRelay.Grains.Storage.SqlCommands;
 
 namespace OrleansGoRelay.Grains.Relays;

@@ -1,5 +1,8 @@
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Relays;
 

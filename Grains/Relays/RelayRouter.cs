@@ -1,3 +1,4 @@
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Go.Analysis;
 
 namespace OrleansGoRelay.Grains.Relays;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Npgsql;
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Storage;
+using OrleansGoRelay.Ledger;
 using static OrleansGoRelay.Grains.Storage.SqlCommands;
 
 namespace OrleansGoRelay.Grains.Stamps;

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Grains.Marketplace;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Grains.Stamps;
 

@@ -1,5 +1,6 @@
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 
 namespace OrleansGoRelay.Grains.Stamps;
 

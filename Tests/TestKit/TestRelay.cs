@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
-using OrleansGoRelay.Grains.Relays;
+using OrleansGoRelay.Contracts.Relays;
 
 namespace OrleansGoRelay.Tests.Infrastructure;
 

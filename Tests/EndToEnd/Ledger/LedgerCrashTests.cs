@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Ledger;

@@ -5,10 +5,10 @@ using System.Text.Json;
 using gorelay::OrleansGoRelay.Cli.Bench;
 using gorelay::OrleansGoRelay.Cli.Play;
 using gorelay::OrleansGoRelay.Cli.Processes;
+using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Go.Records;
 using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Sgf;
-using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -110,8 +110,30 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
         output.WriteLine($"killed {victim} at {killedAt:HH:mm:ss.fff}");
         var exit = await match.WaitForExitAsync(TimeSpan.FromSeconds(300));
         output.WriteLine(match.Output.Split('\n').LastOrDefault(l => l.StartsWith("games:", StringComparison.Ordinal)) ?? "");
-        Assert.True(exit == 0, $"gorelay match exited with {exit}:\n{match.Output}");
+        if (exit != 0)
+        {
+            Assert.Fail($"gorelay match exited with {exit}; games that did not end agreed:\n{await DescribeUnfinishedGamesAsync(federation, prefix, killedAt)}\nmatch output:\n{match.Output}");
+        }
         return (match, killedAt, victim);
+    }
+
+    /// <summary>Each game of the match that did not end agreed: where it stands, its last moves and both seats' relay assignments.</summary>
+    private static async Task<string> DescribeUnfinishedGamesAsync(Federation federation, string prefix, DateTimeOffset killedAt)
+    {
+        var lines = new List<string>();
+        foreach (var gameId in Enumerable.Range(1, Games).Select(i => $"{prefix}-{i:000}"))
+        {
+            var game = await federation.GameAsync(gameId);
+            if (game.State == GameState.Agreed)
+            {
+                continue;
+            }
+            static string Seat(RelayAssignment? a) => a is null ? "none" : $"{a.RelayId} (epoch {a.Epoch}, {a.Reason}, {a.At:HH:mm:ss.fff})";
+            var last = string.Join(", ", game.Moves.TakeLast(3).Select(m => $"#{m.Number} {m.Color} {m.Move} at {m.At:HH:mm:ss.fff}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  {gameId}: {game.State}, {game.Moves.Count} moves, to move {game.ToMove}, claims [{string.Join(", ", game.Claims.Select(c => $"{c.Player} {c.Result}"))}]; last: {last}; black on {Seat(game.BlackRelay)}, white on {Seat(game.WhiteRelay)}; kill at {killedAt:HH:mm:ss.fff}"));
+        }
+        return lines.Count == 0 ? "  (every game is agreed: the match itself failed)" : string.Join('\n', lines);
     }
 
     /// <summary>Every game agreed and rated, and its SGF is exactly the engines' moves in order: nothing lost, nothing twice.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
+using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Persistence.GrainStorage;

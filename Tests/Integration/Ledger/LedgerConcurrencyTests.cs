@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Ledger;

@@ -1,4 +1,4 @@
-using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Ledger;

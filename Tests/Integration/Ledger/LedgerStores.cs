@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Grains.Ledger;
+using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Persistence.Migrations;
 using OrleansGoRelay.Tests.Infrastructure;
 

@@ -1,6 +1,8 @@
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Ledger;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
-using OrleansGoRelay.Grains.Marketplace;
+using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Tests.Ledger;
 

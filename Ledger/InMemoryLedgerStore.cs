@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>
 /// The ledger in memory, for in-memory test clusters and unit tests: the same engine and checks as PostgreSQL,

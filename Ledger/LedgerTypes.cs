@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>Token amounts: integers in base units.</summary>
 public static class Mcp
@@ -17,7 +17,6 @@ public static class Mcp
 
 /// <summary>What an account is for; analysts group balances by it.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AccountKind>))]
-[GenerateSerializer, Alias("gorelay.AccountKind")]
 public enum AccountKind
 {
     /// <summary>A player's wallet.</summary>
@@ -40,7 +39,6 @@ public enum AccountKind
 
 /// <summary>Balance rules of an account (TigerBeetle's account flags).</summary>
 [Flags]
-[GenerateSerializer, Alias("gorelay.BalanceRules")]
 public enum BalanceRules
 {
     /// <summary>No rule: the account may go negative either way.</summary>
@@ -56,11 +54,9 @@ public enum BalanceRules
 /// <param name="Kind">What the account is for.</param>
 /// <param name="Flags">Its balance rules (not both).</param>
 /// <param name="Currency">Its currency; transfers only move between accounts of one currency.</param>
-[GenerateSerializer, Immutable, Alias("gorelay.AccountSpec")]
 public sealed record AccountSpec(string AccountId, AccountKind Kind, BalanceRules Flags, string Currency = Mcp.Currency);
 
 /// <summary>An account and its balances. Balance is credit-normal: credits posted minus debits posted.</summary>
-[GenerateSerializer, Immutable, Alias("gorelay.Account")]
 public sealed record Account(
     string AccountId,
     AccountKind Kind,
@@ -77,7 +73,6 @@ public sealed record Account(
 }
 
 /// <summary>The outcome of creating an account.</summary>
-[GenerateSerializer, Alias("gorelay.CreateAccountStatus")]
 public enum CreateAccountStatus
 {
     /// <summary>Created now.</summary>
@@ -89,7 +84,6 @@ public enum CreateAccountStatus
 }
 
 /// <summary>What a transfer does.</summary>
-[GenerateSerializer, Alias("gorelay.TransferKind")]
 public enum TransferKind
 {
     /// <summary>Posts at once.</summary>
@@ -110,7 +104,6 @@ public enum TransferKind
 /// pending amount. <see cref="ReversesId"/> makes this the one reversal of an applied transfer: accounts swapped,
 /// same amount.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("gorelay.TransferRequest")]
 public sealed record TransferRequest(
     string TransferId,
     string DebitAccountId,
@@ -125,7 +118,6 @@ public sealed record TransferRequest(
     string? ReversesId = null);
 
 /// <summary>An applied transfer as stored, with its place in the hash chain.</summary>
-[GenerateSerializer, Immutable, Alias("gorelay.Transfer")]
 public sealed record Transfer(
     long Sequence,
     string TransferId,
@@ -148,7 +140,6 @@ public sealed record Transfer(
 /// The outcome of one transfer request. Every outcome other than <see cref="Exists"/> and
 /// <see cref="ExistsWithDifferentFields"/> is recorded under the transfer id, so a retry returns it again forever.
 /// </summary>
-[GenerateSerializer, Alias("gorelay.TransferResult")]
 public enum TransferResult
 {
     /// <summary>Applied now.</summary>
@@ -198,7 +189,6 @@ public enum TransferResult
 }
 
 /// <summary>One request's outcome, with the stored transfer when it was applied.</summary>
-[GenerateSerializer, Immutable, Alias("gorelay.TransferOutcome")]
 public sealed record TransferOutcome(string TransferId, TransferResult Result, Transfer? Transfer = null)
 {
     /// <summary>Whether the transfer is (now or from before) applied.</summary>
@@ -212,7 +202,6 @@ public sealed record TransferOutcome(string TransferId, TransferResult Result, T
 /// <param name="SumOfBalances">The sum of every account's balance (must be 0 in a double-entry ledger).</param>
 /// <param name="FirstBadSequence">The first transfer whose chain link fails, if any.</param>
 /// <param name="MismatchedAccounts">Accounts whose cached balances differ from their entries.</param>
-[GenerateSerializer, Immutable, Alias("gorelay.LedgerVerification")]
 public sealed record LedgerVerification(
     long Transfers,
     bool ChainValid,

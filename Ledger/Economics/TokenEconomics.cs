@@ -1,7 +1,6 @@
 using OrleansGoRelay.Go.Analysis;
-using OrleansGoRelay.Grains.Ledger;
 
-namespace OrleansGoRelay.Grains.Marketplace;
+namespace OrleansGoRelay.Ledger.Economics;
 
 /// <summary>
 /// The design's token economics in integer arithmetic. Rounding rule, everywhere: shares are computed in base units
@@ -147,7 +146,6 @@ public static class TokenEconomics
 }
 
 /// <summary>One leg of a split: who receives how much, under which transfer code.</summary>
-[GenerateSerializer, Immutable, Alias("gorelay.SplitLeg")]
 public sealed record SplitLeg(string AccountId, int Code, long Amount);
 
 /// <summary>What one participant contributed to a training session.</summary>
@@ -156,11 +154,9 @@ public sealed record SplitLeg(string AccountId, int Code, long Amount);
 /// <param name="GradientQualityBp">Gradient quality in basis points (10,000 = 100 %).</param>
 /// <param name="BytesTransmitted">Data transmitted for the session.</param>
 /// <param name="UptimeBp">Uptime during the session in basis points.</param>
-[GenerateSerializer, Immutable, Alias("gorelay.Contribution")]
 public sealed record Contribution(string AccountId, long ComputeSeconds, int GradientQualityBp, long BytesTransmitted, int UptimeBp);
 
 /// <summary>Why a relay is paid from the subsidy pool.</summary>
-[GenerateSerializer, Alias("gorelay.SubsidyReason")]
 public enum SubsidyReason
 {
     /// <summary>A stamp batch created at least 10 stamps: 0.1 MCP.</summary>
@@ -197,7 +193,7 @@ public static class SubsidyRules
 
     /// <summary>The transfer id of a subsidy: one per relay, reason and occasion, so each is paid at most once.</summary>
     public static string TransferId(string relayId, SubsidyReason reason, string occasion) =>
-        $"subsidy:{Ledger.LedgerNames.NameOf(reason)}:{relayId}:{occasion}";
+        $"subsidy:{LedgerNames.NameOf(reason)}:{relayId}:{occasion}";
 
     /// <summary>Whether a model's performance earns <see cref="SubsidyReason.ModelImprovement"/> (percentages).</summary>
     public static bool IsModelImprovement(double winRate, double predictionAccuracy) => winRate > 60 && predictionAccuracy > 70;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace OrleansGoRelay.Grains.Relays;
+namespace OrleansGoRelay.Contracts.Relays;
 
 /// <summary>
 /// How relays sign their requests. The signed text is

@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
 
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>
 /// Checks the shape of requests before they reach the ledger. A request that fails here never touches stored state
-/// and its id stays free (it is answered 400); refusals that depend on ledger state are recorded instead.
+/// and its id stays free; refusals that depend on ledger state are recorded instead. The checks return a
+/// <see cref="LedgerProblem"/> rather than throw: the grain layer turns it into the product's refusal (400 with the
+/// problem's code).
 /// </summary>
 public static partial class TransferValidation
 {
@@ -157,24 +159,6 @@ public static partial class TransferValidation
         return null;
     }
 
-    /// <summary>Throws <see cref="RequestRefusedException"/> (400, the problem's code) when the account spec is malformed.</summary>
-    public static void EnsureValid(AccountSpec spec)
-    {
-        if (Check(spec) is { } problem)
-        {
-            throw RequestRefusedException.BadRequest(problem.Code, problem.Detail);
-        }
-    }
-
-    /// <summary>Throws <see cref="RequestRefusedException"/> (400, naming the item's index) when a request of the batch is malformed.</summary>
-    public static void EnsureValid(IReadOnlyList<TransferRequest> batch)
-    {
-        if (Check(batch) is { } malformed)
-        {
-            throw RequestRefusedException.BadRequest(malformed.Problem.Code, malformed.Index is { } i ? $"Item {i}: {malformed.Problem.Detail}" : malformed.Problem.Detail);
-        }
-    }
-
     [GeneratedRegex("^[A-Za-z0-9._:@-]{1,128}$")]
     private static partial Regex IdPattern();
 
@@ -182,6 +166,5 @@ public static partial class TransferValidation
     private static partial Regex CurrencyPattern();
 }
 
-/// <summary>A malformed request: a stable code and a human explanation.</summary>
-[GenerateSerializer, Immutable, Alias("gorelay.LedgerProblem")]
+/// <summary>A malformed request: a stable code (the problem code the API answers 400 with) and a human explanation.</summary>
 public sealed record LedgerProblem(string Code, string Detail);

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>The snake_case names the database, the API and analysts use for the ledger's enums ("exceeds_credits").</summary>
 public static class LedgerNames

@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>
 /// Where the ledger lives. Every write runs the <see cref="LedgerEngine"/> while holding the chain head, so transfers

@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>Transfer codes: why money moved (table <c>ledger.transfer_codes</c>; analysts group flows by them).</summary>
 public static class TransferCodes

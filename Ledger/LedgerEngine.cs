@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>What the engine may read of stored ledger state (the store prefetches what a batch touches).</summary>
 public interface ILedgerView

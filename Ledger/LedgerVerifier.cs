@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>
 /// Checks a ledger from its transfers alone: the hash chain (no gap, each predecessor hash and each content hash

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace OrleansGoRelay.Grains.Relays;
+namespace OrleansGoRelay.Contracts.Relays;
 
 /// <summary>What relay ids look like.</summary>
 public static partial class RelayIds

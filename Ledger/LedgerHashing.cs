@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>
 /// The two hashes of the ledger. A transfer's chain hash is SHA-256 over its predecessor's hash and its own

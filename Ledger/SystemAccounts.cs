@@ -1,4 +1,4 @@
-namespace OrleansGoRelay.Grains.Ledger;
+namespace OrleansGoRelay.Ledger;
 
 /// <summary>The accounts every ledger starts with (created by migration 0002), and how participants' accounts are named.</summary>
 public static class SystemAccounts

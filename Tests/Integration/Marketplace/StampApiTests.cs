@@ -34,6 +34,10 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
 
         Assert.Equal(HttpStatusCode.Created, (await r1.SendAsync(client, HttpMethod.Post, "/api/v1/relays", r1.Registration())).Status);
         Assert.Equal(HttpStatusCode.Created, (await r2.SendAsync(client, HttpMethod.Post, "/api/v1/relays", r2.Registration())).Status);
+        // Both relays stay healthy while the test runs: a relay silent for 3 s would be declared dead (its address refuses
+        // probes) and its games failed over to the other, which would then have carried them.
+        using var beating = new CancellationTokenSource();
+        var heartbeats = KeepBeatingAsync(client, [r1, r2], beating.Token);
         await Fund(operatorClient, "fund-r1", "relay:stamp-r1", Mcp);
         Assert.Equal(HttpStatusCode.Created, (await TestRelay.PostAsync(operatorClient, "/api/v1/subsidy-pool/fund", new { fromAccountId = "treasury", amount = 10 * Mcp, fundingId = "pool-1" })).Status);
 
@@ -86,6 +90,8 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
         await AssertProblemAsync(await r1.SendAsync(client, HttpMethod.Post, "/api/v1/stamps/burn", burn), (HttpStatusCode)422, "stamp_too_young");
         await AssertProblemAsync(await r2.SendAsync(client, HttpMethod.Post, "/api/v1/stamps/burn", new { relayId = "stamp-r2", stampIds = new[] { "stamp-g1" } }), HttpStatusCode.Forbidden, "stamp_not_owned");
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/api/v1/relays/stamp-r1/burnable-stamps?page=1")).GetArrayLength());
+        await beating.CancelAsync();
+        await heartbeats;
         clock.Advance(TimeSpan.FromDays(31));
         var page1 = await client.GetFromJsonAsync<JsonElement>("/api/v1/relays/stamp-r1/burnable-stamps?page=1&pageSize=10");
         var page2 = await client.GetFromJsonAsync<JsonElement>("/api/v1/relays/stamp-r1/burnable-stamps?page=2&pageSize=10");
@@ -140,6 +146,26 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
     }
 
     /// <summary>Plays a short game whose two sessions are on the relay, ending in consensus or a dispute.</summary>
+    private static async Task KeepBeatingAsync(HttpClient client, IReadOnlyList<TestRelay> relays, CancellationToken stop)
+    {
+        var heartbeat = new { sessions = 0, latencyMs = 1.0, bandwidthMbps = 0.0, circuits = 0, cpuPercent = 1.0 };
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var relay in relays)
+            {
+                await relay.SendAsync(client, HttpMethod.Post, $"/api/v1/relays/{relay.RelayId}/heartbeat", heartbeat);
+            }
+            try
+            {
+                await Task.Delay(500, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
     internal static async Task PlayAsync(HttpClient client, TestRelay relay, string gameId, bool disputed)
     {
         string black = "black-" + gameId, white = "white-" + gameId;

@@ -70,6 +70,22 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>The silo's Orleans address with generation, as the cluster API shows it.</summary>
     public string SiloId { get; private set; } = "";
 
+    /// <summary>GETs an operator route and reads its JSON; null when the silo does not answer 2xx or is unreachable.</summary>
+    public async Task<T?> GetAsOperatorAsync<T>(string path) where T : class
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        try
+        {
+            using var response = await Http.SendAsync(request);
+            return response.IsSuccessStatusCode ? await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<T>(response.Content, System.Text.Json.JsonSerializerOptions.Web) : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public void Kill() => _process.Kill();
 

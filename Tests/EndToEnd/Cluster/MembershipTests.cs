@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using OrleansGoRelay.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -34,12 +31,6 @@ public sealed class MembershipTests(PostgresDatabase database, ITestOutputHelper
 
     private sealed record Member(string SiloId, string SiloName, string Address, string Status, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
 
-    private static async Task<IReadOnlyList<Member>> SilosAsync(SiloProcess silo)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/cluster/silos");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.OperatorToken);
-        using var response = await silo.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<Member[]>(JsonSerializerOptions.Web))!;
-    }
+    private static async Task<IReadOnlyList<Member>> SilosAsync(SiloProcess silo) =>
+        await silo.GetAsOperatorAsync<Member[]>("/api/v1/cluster/silos") ?? throw new InvalidOperationException($"{silo.Name} did not answer the cluster route");
 }

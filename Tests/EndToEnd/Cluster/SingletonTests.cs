@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -33,18 +31,6 @@ public sealed class SingletonTests(PostgresDatabase database, ITestOutputHelper 
         Assert.Equal(survivor.SiloId, after!.Silo);
     }
 
-    private static async Task<SingletonStatus?> MonitorAsync(SiloProcess silo)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/cluster/singletons");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SiloProcess.OperatorToken);
-        try
-        {
-            using var response = await silo.Http.SendAsync(request);
-            return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<SingletonStatus[]>())!.Single(s => s.Name == "relay-health-monitor") : null;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private static async Task<SingletonStatus?> MonitorAsync(SiloProcess silo) =>
+        (await silo.GetAsOperatorAsync<SingletonStatus[]>("/api/v1/cluster/singletons"))?.Single(s => s.Name == "relay-health-monitor");
 }

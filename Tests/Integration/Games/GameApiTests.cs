@@ -102,10 +102,7 @@ public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<Post
             using (request)
             using (var response = await client.SendAsync(request))
             {
-                var text = await response.Content.ReadAsStringAsync();
-                Assert.True(status == response.StatusCode, $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {text}");
-                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-                Assert.Equal(code, JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
+                await AssertIsProblemAsync(response, status, code);
             }
         }
         HttpRequestMessage Post(string path, string? json, string mediaType = "application/json") =>
@@ -127,8 +124,14 @@ public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<Post
     private static async Task AssertProblemAsync(HttpClient client, string path, object body, HttpStatusCode status, string code)
     {
         using var response = await client.PostAsJsonAsync(path, body);
-        Assert.Equal(status, response.StatusCode);
+        await AssertIsProblemAsync(response, status, code);
+    }
+
+    private static async Task AssertIsProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(code, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(code, JsonDocument.Parse(text).RootElement.GetProperty("code").GetString());
     }
 }

@@ -47,11 +47,17 @@ internal static partial class RuntimeBenchmark
             }
             using var silo = await StartSiloAsync(database, cancellationToken);
             var inSilo = silo.Services.GetRequiredService<IGrainFactory>();
+            // Every target activated (its state read) before any phase: a call phase keeps both cores busy with calls
+            // whose continuations stay on the thread pool's local queues, and the database reads' completions, queued
+            // globally, would wait seconds behind them (measured: 16 s, then Npgsql's pool timeout).
+            await Task.WhenAll(Enumerable.Range(0, grainCount).Select(i => inSilo.GetGrain<IBenchGrain>(i).Peek()));
             await GrainToGrainCallsAsync(inSilo, duration, parse.GetValue(callers), grainCount);
             await CallsAsync("in the silo, from outside grains (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
             using (var client = await StartClientAsync(cancellationToken))
             {
                 await CallsAsync("through the gateway (Orleans client, TCP)", client.Services.GetRequiredService<IClusterClient>(), duration, parse.GetValue(callers), grainCount);
+                // Stopped before it is disposed, so it closes its gateway connection instead of reading on with a disposed container.
+                await client.StopAsync(cancellationToken);
             }
             await WritesAsync(database, inSilo, duration, parse.GetValue(writers), grainCount);
             await PgbenchAsync(connectionString, duration);
@@ -99,11 +105,12 @@ internal static partial class RuntimeBenchmark
         var perDriver = Math.Max(1, callers / drivers);
         // Warm-up: activates the targets and the drivers, JITs the paths.
         await Task.WhenAll(Enumerable.Range(0, drivers).Select(d => grains.GetGrain<IBenchDriverGrain>(d).Drive(grainCount, perDriver, DateTime.UtcNow.AddSeconds(1))));
+        var runtime = RuntimeActivity.Start();
         var stopwatch = Stopwatch.StartNew();
         var until = DateTime.UtcNow + duration;
         var counts = await Task.WhenAll(Enumerable.Range(0, drivers).Select(d => grains.GetGrain<IBenchDriverGrain>(d).Drive(grainCount, perDriver, until)));
         stopwatch.Stop();
-        Report("calls/s in the silo, grain to grain", new Measurement(counts.Sum(), 0, stopwatch.Elapsed), drivers * perDriver);
+        Report("calls/s in the silo, grain to grain", new Measurement(counts.Sum(), 0, stopwatch.Elapsed) { Runtime = runtime.Describe(counts.Sum()) }, drivers * perDriver);
     }
 
     private static async Task CallsAsync(string where, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
@@ -154,6 +161,9 @@ internal static partial class RuntimeBenchmark
 
     internal sealed record Measurement(long Operations, long WarmupOperations, TimeSpan Elapsed)
     {
+        /// <summary>What the runtime did meanwhile: collections, time paused by them, thread-pool threads at the end.</summary>
+        public string Runtime { get; init; } = "";
+
         public double PerSecond => Operations / Elapsed.TotalSeconds;
     }
 
@@ -167,6 +177,13 @@ internal static partial class RuntimeBenchmark
             long mine = 0, mineWarm = 0;
             while (Volatile.Read(ref phase) < 2)
             {
+                // Now and then through the thread pool's global queue: a caller's next call and the callee's turn are
+                // queued locally, and a chain of local work items starves the global queue (the timers ending this
+                // phase, the silo's own timers, I/O completions) for minutes on 2 cores.
+                if ((mine + mineWarm) % 16 == 15)
+                {
+                    await Task.Yield();
+                }
                 await call(worker);
                 if (Volatile.Read(ref phase) == 1)
                 {
@@ -183,17 +200,48 @@ internal static partial class RuntimeBenchmark
         })).ToArray();
 
         await Task.Delay(TimeSpan.FromSeconds(1));
+        var runtime = RuntimeActivity.Start();
         var stopwatch = Stopwatch.StartNew();
         Volatile.Write(ref phase, 1);
         await Task.Delay(duration);
         Volatile.Write(ref phase, 2);
         stopwatch.Stop();
-        await Task.WhenAll(tasks);
-        return new Measurement(counted, warmup, stopwatch.Elapsed);
+        await Task.WhenAll(tasks); // each worker ends after its current call, so the counters below gain one call per worker at most
+        return new Measurement(counted, warmup, stopwatch.Elapsed) { Runtime = runtime.Describe(counted) };
     }
 
     private static void Report(string what, Measurement measurement, int workers) =>
-        Console.WriteLine($"  {what,-62} {measurement.PerSecond,12:N0}   ({measurement.Operations:N0} in {measurement.Elapsed.TotalSeconds:0.0} s, {workers} workers)");
+        Console.WriteLine($"  {what,-62} {measurement.PerSecond,12:N0}   ({measurement.Operations:N0} in {measurement.Elapsed.TotalSeconds:0.0} s, {workers} workers; {measurement.Runtime})");
+
+    /// <summary>Garbage collections, their pauses and the thread pool over a phase, so a figure can be explained.</summary>
+    private sealed record RuntimeActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long WorkItems, TimeSpan Cpu, long StartedAt, long Exceptions)
+    {
+        private static long s_exceptions;
+        private static string? s_lastException;
+
+        static RuntimeActivity() => AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        {
+            Interlocked.Increment(ref s_exceptions);
+            s_lastException = e.Exception.GetType().Name;
+        };
+
+        public static RuntimeActivity Start() =>
+            new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), ThreadPool.CompletedWorkItemCount,
+                Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.GetTimestamp(), Interlocked.Read(ref s_exceptions));
+
+        /// <summary>
+        /// This process's share of the machine's cores, collections by generation and the time they paused the process,
+        /// thread-pool work items per operation, and exceptions thrown (caught or not) with the last one's type.
+        /// </summary>
+        public string Describe(long operations)
+        {
+            var exceptions = Interlocked.Read(ref s_exceptions) - Exceptions;
+            return $"CPU {(Process.GetCurrentProcess().TotalProcessorTime - Cpu) / Stopwatch.GetElapsedTime(StartedAt) / Environment.ProcessorCount:P0} of {Environment.ProcessorCount} cores, " +
+                $"GC {GC.CollectionCount(0) - Gen0}/{GC.CollectionCount(1) - Gen1}/{GC.CollectionCount(2) - Gen2} paused {(GC.GetTotalPauseDuration() - Paused).TotalMilliseconds:N0} ms, " +
+                $"{(ThreadPool.CompletedWorkItemCount - WorkItems) / (double)Math.Max(1, operations):0.0} pool work items/op, " +
+                $"{exceptions:N0} exceptions{(exceptions > 0 ? $" (last {s_lastException})" : "")}";
+        }
+    }
 
     [GeneratedRegex(@"tps = ([0-9.]+)")]
     private static partial Regex TpsPattern();

@@ -164,14 +164,86 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    /// <summary>SIGKILL at once (no shutdown code runs), then the same to every process it had started.</summary>
+    /// <remarks>
+    /// Not <c>Process.Kill(entireProcessTree: true)</c> alone: on Linux that first SIGSTOPs the process and then scans
+    /// every process on the machine for its children, which took half a second on a loaded machine, and a stopped
+    /// process keeps its sockets open meanwhile, so tests that time a crash were timing the scan. The children are read
+    /// from <c>/proc/PID/task/TID/children</c> (a few small files) before the kill instead.
+    /// </remarks>
     public void Kill()
     {
-        if (!_process.HasExited)
+        if (_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true); // SIGKILL on Unix
-            _process.WaitForExit();
+            return;
         }
+        if (Descendants(_process.Id) is not { } descendants)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            return;
+        }
+        _process.Kill();
+        foreach (var id in descendants)
+        {
+            try
+            {
+                using var child = Process.GetProcessById(id);
+                child.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+        _process.WaitForExit();
+    }
+
+    /// <summary>Every process below <paramref name="root"/>, or null where the kernel does not list children.</summary>
+    private static List<int>? Descendants(int root)
+    {
+        if (!Directory.Exists($"/proc/{root}/task"))
+        {
+            return null;
+        }
+        var found = new List<int>();
+        var pending = new Stack<int>([root]);
+        while (pending.TryPop(out var parent))
+        {
+            string[] tasks;
+            try
+            {
+                tasks = Directory.GetDirectories($"/proc/{parent}/task");
+            }
+            catch (IOException)
+            {
+                continue; // exited meanwhile
+            }
+            foreach (var task in tasks)
+            {
+                var children = Path.Combine(task, "children");
+                if (!File.Exists(children))
+                {
+                    return null;
+                }
+                string listed;
+                try
+                {
+                    listed = File.ReadAllText(children);
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+                foreach (var id in listed.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var child = int.Parse(id, CultureInfo.InvariantCulture);
+                    found.Add(child);
+                    pending.Push(child);
+                }
+            }
+        }
+        return found;
     }
 
     /// <summary>SIGTERM, then wait up to 30 s for a graceful exit.</summary>

@@ -177,6 +177,6 @@ public sealed partial class RelayHealthMonitorGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Failover of game {GameId} failed")]
     private static partial void LogGameFailoverFailed(ILogger logger, Exception exception, string gameId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Failover of relay {RelayId}: {Games} games, {Players} sessions moved in {Ms:F0} ms")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Failover of relay {RelayId}: {Games} games, {Players} sessions moved in {Ms:F0} ms")]
     private static partial void LogFailover(ILogger logger, string relayId, int games, int players, double ms);
 }

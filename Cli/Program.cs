@@ -29,6 +29,11 @@ catch (Npgsql.NpgsqlException e) when (e is not Npgsql.PostgresException)
     Console.Error.WriteLine($"gorelay: PostgreSQL is not reachable ({e.Message}). Start it with ./run.sh (or source scripts/setup.sh), or pass --connection.");
     return 1;
 }
+catch (OrleansGoRelay.Cli.CommandFailedException e)
+{
+    Console.Error.WriteLine($"gorelay: {e.Message}");
+    return 1;
+}
 catch (Exception e) when (e is not OperationCanceledException)
 {
     // As the default handler did: the whole exception, exit code 1.

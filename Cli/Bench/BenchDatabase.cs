@@ -28,7 +28,7 @@ internal static class BenchDatabase
             }
         }
 
-        throw new InvalidOperationException("No PostgreSQL: pass --connection, set GORELAY_CONNECTION, or run ./run.sh once to create .data/.");
+        throw new CommandFailedException("No PostgreSQL: pass --connection, set GORELAY_CONNECTION, or run ./run.sh once to create .data/.");
     }
 
     /// <summary>Drops and creates a database on the same server; returns its connection string.</summary>
@@ -74,6 +74,6 @@ internal static class BenchDatabase
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         var output = await stdout + await stderr;
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {output}");
+        return process.ExitCode == 0 ? output : throw new CommandFailedException($"{tool} failed ({process.ExitCode}): {output}");
     }
 }

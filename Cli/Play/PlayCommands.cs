@@ -117,7 +117,7 @@ internal static class PlayCommands
             Console.WriteLine($"game {gameId}: {seat.State.ToString().ToLowerInvariant()}, result {seat.Result ?? "none"}, claimed {seat.Claim}, {seat.Chosen.Count} moves chosen, {seat.Reconnections.Count} reconnections");
             return seat.State == GameState.Agreed ? 0 : Failed;
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (e is InvalidOperationException or CommandFailedException or TimeoutException or System.ComponentModel.Win32Exception or IOException)
         {
             Console.Error.WriteLine($"play: {e.Message}");
             return Failed;
@@ -154,7 +154,7 @@ internal static class PlayCommands
                 var seats = await Task.WhenAll(PlaySeatAsync(gameId + "-b"), PlaySeatAsync(gameId + "-w")).ConfigureAwait(false);
                 return new MatchGame(gameId, seats[0], seats[1], null);
             }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException or IOException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is InvalidOperationException or CommandFailedException or TimeoutException or OperationCanceledException or IOException or System.ComponentModel.Win32Exception)
             {
                 return new MatchGame(gameId, null, null, e.Message);
             }

@@ -70,7 +70,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
     {
         var game = await LoadGameAsync(cancellationToken).ConfigureAwait(false);
         _color = game.Spec.Black == player ? "B" : game.Spec.White == player ? "W"
-            : throw new InvalidOperationException($"{player} does not play in game {gameId}.");
+            : throw new CommandFailedException($"{player} does not play in game {gameId}.");
         await source.NewGameAsync(game.Spec.Size, Komi(game.Spec), game.Spec.Handicap, cancellationToken).ConfigureAwait(false);
         var (relayId, address) = await RouteAsync(null, cancellationToken).ConfigureAwait(false);
         while (true)
@@ -103,7 +103,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
         var answer = await gateway.GetAsync($"api/v1/games/{Uri.EscapeDataString(gameId)}", cancellationToken).ConfigureAwait(false);
         return answer.IsSuccess
             ? answer.Body.Deserialize<GameView>(GatewayClient.Json)!
-            : throw new InvalidOperationException($"Game {gameId}: {(int)answer.Status} {answer.Body?["detail"]}");
+            : throw new CommandFailedException($"Game {gameId}: {(int)answer.Status} {answer.Body?["detail"]}");
     }
 
     private async Task<(string RelayId, string Address)> RouteAsync(string? avoid, CancellationToken cancellationToken)
@@ -125,7 +125,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
             }
             else
             {
-                throw new InvalidOperationException($"Routing refused: {(int)answer.Status} {answer.Body?["detail"]}");
+                throw new CommandFailedException($"Routing refused: {(int)answer.Status} {answer.Body?["detail"]}");
             }
             await Task.Delay(500, cancellationToken).ConfigureAwait(false);
         }
@@ -308,7 +308,7 @@ public sealed class RelayPlayer(GatewayClient gateway, string gameId, string pla
         }
         if (status is 400 or 403 or 404)
         {
-            throw new InvalidOperationException($"The relay refused the session: {status} {code}: {error.Detail}");
+            throw new CommandFailedException($"The relay refused the session: {status} {code}: {error.Detail}");
         }
         // 409 (out of step), 503 (the cluster is busy moving a game): catch up from the whole game.
         await Task.Delay(status == 503 ? 500 : 0, cancellationToken).ConfigureAwait(false);

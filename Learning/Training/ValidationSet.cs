@@ -1,0 +1,79 @@
+using OrleansGoRelay.Learning.Data;
+using OrleansGoRelay.Learning.Features;
+using OrleansGoRelay.Learning.Model;
+using static TorchSharp.torch;
+
+namespace OrleansGoRelay.Learning.Training;
+
+/// <summary>A fixed sample of held-out positions (games in the validation part), measured at every checkpoint.</summary>
+public sealed class ValidationSet
+{
+    private readonly int _size;
+    private readonly List<TrainingPosition> _positions;
+
+    private ValidationSet(int size, List<TrainingPosition> positions)
+    {
+        _size = size;
+        _positions = positions;
+    }
+
+    /// <summary>The number of positions.</summary>
+    public int Count => _positions.Count;
+
+    /// <summary>
+    /// Up to <paramref name="count"/> validation positions from <paramref name="files"/>: every 7th position of each
+    /// validation game, so the sample spans many games and every phase.
+    /// </summary>
+    public static ValidationSet Load(IReadOnlyList<string> files, int size, GameSplit split, int count)
+    {
+        var positions = new List<TrainingPosition>();
+        if (count > 0)
+        {
+            foreach (var game in GameCollections.Read(files, size, split, DataPart.Validation))
+            {
+                positions.AddRange(GamePositions.Of(game).Where(p => p.MoveNumber % 7 == 1));
+                if (positions.Count >= count)
+                {
+                    break;
+                }
+            }
+        }
+        return new ValidationSet(size, positions.Take(count).ToList());
+    }
+
+    /// <summary>Top-1 and top-5 move accuracy of <paramref name="net"/> (in evaluation mode, then back to training mode).</summary>
+    public (double Top1, double Top5) Measure(PolicyValueNet net)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        const int batch = 256;
+        var perPosition = InputPlanes.Count * _size * _size;
+        long top1 = 0, top5 = 0;
+        net.eval();
+        using (no_grad())
+        {
+            for (var start = 0; start < _positions.Count; start += batch)
+            {
+                var count = Math.Min(batch, _positions.Count - start);
+                var planes = new float[count * perPosition];
+                var moves = new long[count];
+                for (var i = 0; i < count; i++)
+                {
+                    var position = _positions[start + i];
+                    for (var j = 0; j < perPosition; j++)
+                    {
+                        planes[i * perPosition + j] = position.Planes[j];
+                    }
+                    moves[i] = position.Move;
+                }
+                using var scope = NewDisposeScope();
+                var (policy, _) = net.forward(tensor(planes, [count, InputPlanes.Count, _size, _size]));
+                var targets = tensor(moves);
+                top1 += policy.argmax(1).eq(targets).sum().item<long>();
+                var best5 = policy.topk((int)Math.Min(5, policy.shape[1])).indexes;
+                top5 += best5.eq(targets.unsqueeze(1)).any(1).sum().item<long>();
+            }
+        }
+        net.train();
+        return _positions.Count == 0 ? (0, 0) : ((double)top1 / _positions.Count, (double)top5 / _positions.Count);
+    }
+}

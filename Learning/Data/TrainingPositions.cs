@@ -3,8 +3,9 @@ using OrleansGoRelay.Learning.Features;
 namespace OrleansGoRelay.Learning.Data;
 
 /// <summary>
-/// The training positions, endlessly: the training part of the files, epoch after epoch, through a shuffle buffer
-/// (consecutive positions of one game are nearly the same example, so they are spread over the buffer's many games),
+/// The training positions, endlessly: the training part of the files, epoch after epoch, read from
+/// <see cref="OpenGames"/> games at once and then through a shuffle buffer (consecutive positions of one game are
+/// nearly the same example, so they are spread over many games),
 /// each with a random symmetry. Everything random comes from one seeded generator, so the same files, seed and buffer
 /// give the same sequence, and <see cref="Skip"/> brings a new stream to where a checkpoint left off exactly.
 /// </summary>
@@ -15,7 +16,8 @@ public sealed class TrainingPositions
     private readonly GameSplit _split;
     private readonly int _bufferSize;
     private readonly Random _random;
-    private IEnumerator<TrainingPosition>? _source;
+    private readonly List<IEnumerator<TrainingPosition>> _open = [];
+    private IEnumerator<Go.Records.GameRecord>? _games;
     private readonly List<TrainingPosition> _buffer = [];
 
     public TrainingPositions(IReadOnlyList<string> files, int size, GameSplit split, int bufferSize, int seed)
@@ -32,6 +34,9 @@ public sealed class TrainingPositions
         _bufferSize = bufferSize;
         _random = new Random(seed);
     }
+
+    /// <summary>Games read side by side, each position taken from one of them at random, before the shuffle buffer.</summary>
+    public const int OpenGames = 64;
 
     /// <summary>Positions handed out so far.</summary>
     public long Emitted { get; private set; }
@@ -96,30 +101,39 @@ public sealed class TrainingPositions
     {
         while (true)
         {
-            _source ??= Positions().GetEnumerator();
-            if (_source.MoveNext())
+            while (_open.Count < OpenGames && NextGame() is { } game)
             {
-                return _source.Current;
+                _open.Add(GamePositions.Of(game).GetEnumerator());
             }
-            _source.Dispose();
-            _source = null;
-            if (Counts.Games == 0)
+            if (_open.Count == 0)
             {
-                throw new InvalidOperationException($"No {_size}×{_size} training games in {string.Join(", ", _files)}.");
+                if (Counts.Games == 0)
+                {
+                    throw new InvalidOperationException($"No {_size}×{_size} training games in {string.Join(", ", _files)}.");
+                }
+                Epoch++;
+                Counts = new ReadCounts();
+                _games = null;
+                continue;
             }
-            Epoch++;
-            Counts = new ReadCounts();
+            var slot = _random.Next(_open.Count);
+            if (_open[slot].MoveNext())
+            {
+                return _open[slot].Current;
+            }
+            _open[slot].Dispose();
+            _open.RemoveAt(slot);
         }
     }
 
-    private IEnumerable<TrainingPosition> Positions()
+    private Go.Records.GameRecord? NextGame()
     {
-        foreach (var game in GameCollections.Read(_files, _size, _split, DataPart.Training, Counts))
+        _games ??= GameCollections.Read(_files, _size, _split, DataPart.Training, Counts).GetEnumerator();
+        if (_games.MoveNext())
         {
-            foreach (var position in GamePositions.Of(game))
-            {
-                yield return position;
-            }
+            return _games.Current;
         }
+        _games.Dispose();
+        return null;
     }
 }

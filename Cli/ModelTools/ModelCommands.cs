@@ -85,7 +85,9 @@ internal static class ModelCommands
 
     private static void ShowCheckpoint(TrainingHistoryPoint p) =>
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"checkpoint at step {p.Step:N0}: {p.Positions:N0} positions, {p.CpuHours:0.00} CPU-hours, train loss {p.TrainLoss:0.000}, train acc {p.TrainAccuracy:P1}, validation top-1 {p.ValidationTop1:P1}, top-5 {p.ValidationTop5:P1}"));
+            $"checkpoint at step {p.Step:N0}: {p.Positions:N0} positions, {p.CpuHours:0.00} CPU-hours, train loss {p.TrainLoss:0.000}, train acc {p.TrainAccuracy:P1}, validation top-1 {Percent(p.ValidationTop1)}, top-5 {Percent(p.ValidationTop5)}"));
+
+    private static string Percent(double? value) => value is { } v ? v.ToString("P1", CultureInfo.InvariantCulture) : "not measured";
 
     private static string Format(TimeSpan span) => span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:00}m" : $"{span.Minutes}m {span.Seconds:00}s";
 }

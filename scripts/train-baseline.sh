@@ -17,8 +17,10 @@ if pgrep -f "model train.*--checkpoints $run" >/dev/null; then
   echo "the baseline run is already going; tail -f $log"
   exit 0
 fi
-dll=Cli/bin/Release/net10.0/gorelay.dll
-[ -f "$dll" ] || dotnet build Cli -c Release -v quiet
+[ -f Cli/bin/Release/net10.0/gorelay.dll ] || dotnet build Cli -c Release -v quiet
+# The run works from its own copy of the build: a rebuild rewrites bin/ under a running process, which can crash it.
+rm -rf .data/training/app && cp -r Cli/bin/Release/net10.0 .data/training/app
+dll=.data/training/app/gorelay.dll
 if ls "$run"/step-* >/dev/null 2>&1; then
   args=(--checkpoints "$run" --resume)
 else

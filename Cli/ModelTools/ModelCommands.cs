@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using OrleansGoRelay.Cli.GoTools;
 using OrleansGoRelay.Learning.Data;
+using OrleansGoRelay.Learning.Inference;
+using OrleansGoRelay.Learning.Onnx;
 using OrleansGoRelay.Learning.Model;
 using OrleansGoRelay.Learning.Training;
 
@@ -14,6 +16,8 @@ internal static class ModelCommands
     {
         var model = new Command("model", "The move-prediction network: train it on game records");
         model.Subcommands.Add(Train());
+        model.Subcommands.Add(Export());
+        model.Subcommands.Add(Eval());
         return model;
     }
 
@@ -78,6 +82,87 @@ internal static class ModelCommands
         });
         return command;
     }
+
+    private static Command Export()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A run's folder (its latest checkpoint) or one checkpoint's folder", Required = true };
+        var output = new Option<string>("--out") { Description = "The .onnx file to write", Required = true };
+        var command = new Command("export", "Write a checkpoint's network as an ONNX model (opset 17, batch norm folded)") { checkpoint, output };
+        command.SetAction(parse =>
+        {
+            var folder = parse.GetValue(checkpoint)!;
+            var chosen = File.Exists(Path.Combine(folder, "state.json")) ? folder : new TrainingCheckpoint(folder).Latest()
+                ?? throw new CommandFailedException($"{folder} holds no checkpoint.");
+            var state = TrainingCheckpoint.ReadState(chosen);
+            using var net = new PolicyValueNet(state.Options.Net);
+            net.load(Path.Combine(chosen, "model.bin"));
+            net.eval();
+            var bytes = OnnxExporter.Export(net);
+            File.WriteAllBytes(parse.GetValue(output)!, bytes);
+            Console.WriteLine($"model export: {chosen} (step {state.Step:N0}) -> {parse.GetValue(output)} ({bytes.Length:N0} bytes)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Eval()
+    {
+        var model = new Option<string>("--model") { Description = "The .onnx model", Required = true };
+        var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections", Arity = ArgumentArity.OneOrMore };
+        var part = new Option<string>("--part") { Description = "all, validation (games never trained on) or training", DefaultValueFactory = _ => "all" };
+        var limit = new Option<int>("--games") { Description = "At most this many games (0: all)", DefaultValueFactory = _ => 0 };
+        var command = new Command("eval", "Move accuracy (top-1/3/5), value accuracy and accuracy by game phase of a model on game records") { model, files, part, limit };
+        command.SetAction(parse =>
+        {
+            var paths = parse.GetValue(files) ?? [];
+            if (!GameFiles.AllExist(paths) || !File.Exists(parse.GetValue(model)))
+            {
+                if (!File.Exists(parse.GetValue(model)))
+                {
+                    Console.Error.WriteLine($"gorelay: {parse.GetValue(model)}: no such file");
+                }
+                return GameFiles.UsageError;
+            }
+            DataPart? wanted = parse.GetValue(part) switch
+            {
+                "all" => null,
+                "validation" => DataPart.Validation,
+                "training" => DataPart.Training,
+                var other => throw new CommandFailedException($"--part is all, validation or training, not '{other}'"),
+            };
+            using var predictor = OnnxMovePredictor.Load(parse.GetValue(model)!);
+            var evaluation = new ModelEvaluation(predictor);
+            var games = GameCollections.Read(paths, predictor.BoardSize, new GameSplit(), wanted);
+            if (parse.GetValue(limit) > 0)
+            {
+                games = games.Take(parse.GetValue(limit));
+            }
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var shown = TimeSpan.Zero;
+            evaluation.Add(games, e =>
+            {
+                if (started.Elapsed - shown > TimeSpan.FromSeconds(2))
+                {
+                    shown = started.Elapsed;
+                    Console.Error.Write($"\r{e.Games:N0} games, {e.Overall.Positions:N0} positions, {e.Overall.Positions / started.Elapsed.TotalSeconds:N0}/s, top-1 {Ratio(e.Overall.Top1, e.Overall.Positions)}   ");
+                }
+            });
+            Console.Error.WriteLine();
+            Console.WriteLine($"{evaluation.Games:N0} games, {evaluation.Overall.Positions:N0} positions ({parse.GetValue(part)})");
+            Console.WriteLine($"{"",-22} {"positions",10} {"top-1",8} {"top-3",8} {"top-5",8} {"value",8}");
+            void Row(string name, AccuracyCounts c) => Console.WriteLine(
+                $"{name,-22} {c.Positions,10:N0} {Ratio(c.Top1, c.Positions),8} {Ratio(c.Top3, c.Positions),8} {Ratio(c.Top5, c.Positions),8} {Ratio(c.ValueRight, c.Decided),8}");
+            Row("all", evaluation.Overall);
+            foreach (var (phase, counts) in evaluation.ByPhase)
+            {
+                Row(phase.Name, counts);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Ratio(long part, long whole) => whole == 0 ? "-" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
 
     private static void ShowProgress(TrainingProgress p) =>
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -86,11 +86,7 @@ public sealed class TrainingPositions
         {
             var (position, symmetry) = Next();
             Symmetry.ApplyToPlanes<byte>(symmetry, _size, InputPlanes.Count, position.Planes, turned);
-            var offset = b * perPosition;
-            for (var i = 0; i < perPosition; i++)
-            {
-                planes[offset + i] = turned[i];
-            }
+            InputPlanes.ToFloats(turned, planes.AsSpan(b * perPosition, perPosition));
             moves[b] = Symmetry.Apply(symmetry, _size, position.Move);
             outcomes[b] = position.Outcome;
             outcomeWeights[b] = position.HasOutcome ? 1f : 0f;

@@ -107,6 +107,15 @@ public static class InputPlanes
         }
     }
 
+    /// <summary>Planes as the network reads them: each byte as a float, into <paramref name="destination"/>.</summary>
+    public static void ToFloats(ReadOnlySpan<byte> planes, Span<float> destination)
+    {
+        for (var i = 0; i < planes.Length; i++)
+        {
+            destination[i] = planes[i];
+        }
+    }
+
     /// <summary>The policy's index of a move: y × size + x, or size² for a pass.</summary>
     public static int MoveIndex(Move move, int size) => move.IsPass ? size * size : move.Point.Y * size + move.Point.X;
 

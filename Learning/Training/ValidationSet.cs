@@ -41,6 +41,21 @@ public sealed class ValidationSet
         return new ValidationSet(size, positions.Take(count).ToList());
     }
 
+    /// <summary>The positions' planes as floats, one after another (symmetry 0), for a batch.</summary>
+    public float[] FloatPlanes()
+    {
+        var perPosition = InputPlanes.Count * _size * _size;
+        var planes = new float[_positions.Count * perPosition];
+        for (var i = 0; i < _positions.Count; i++)
+        {
+            InputPlanes.ToFloats(_positions[i].Planes, planes.AsSpan(i * perPosition, perPosition));
+        }
+        return planes;
+    }
+
+    /// <summary>The positions.</summary>
+    public IReadOnlyList<TrainingPosition> Positions => _positions;
+
     /// <summary>Top-1 and top-5 move accuracy of <paramref name="net"/> (in evaluation mode, then back to training mode).</summary>
     public (double Top1, double Top5) Measure(PolicyValueNet net)
     {
@@ -59,10 +74,7 @@ public sealed class ValidationSet
                 for (var i = 0; i < count; i++)
                 {
                     var position = _positions[start + i];
-                    for (var j = 0; j < perPosition; j++)
-                    {
-                        planes[i * perPosition + j] = position.Planes[j];
-                    }
+                    InputPlanes.ToFloats(position.Planes, planes.AsSpan(i * perPosition, perPosition));
                     moves[i] = position.Move;
                 }
                 using var scope = NewDisposeScope();

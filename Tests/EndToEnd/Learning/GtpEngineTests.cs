@@ -1,0 +1,89 @@
+extern alias gorelay;
+
+using gorelay::OrleansGoRelay.Cli.Processes;
+using OrleansGoRelay.Go.Engines;
+using OrleansGoRelay.Go.Rules;
+using OrleansGoRelay.Tests.Go;
+using Xunit.Abstractions;
+
+namespace OrleansGoRelay.Tests.Learning;
+
+/// <summary><c>gorelay gtp</c> as GTP front ends drive it: a real process against GNU Go.</summary>
+[Trait("Category", "Slow")]
+public sealed class GtpEngineTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("gorelay-gtp-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>A 9×9 model briefly trained by the pipeline on the GNU Go regression games (strength is not the point here).</summary>
+    private async Task<string> NineByNineModelAsync()
+    {
+        var dll = ChildProcess.BuiltDll("Cli", "gorelay");
+        var run = Path.Combine(_root, "run");
+        await using (var train = ChildProcess.StartDotnet("model train", dll, ["model", "train", GoData.File("gnugo-regression.sgf.gz"), "--checkpoints", run,
+            "--size", "9", "--blocks", "1", "--channels", "8", "--steps", "30", "--batch", "16", "--threads", "1", "--validation-positions", "0", "--shuffle-buffer", "200"]))
+        {
+            Assert.True(await train.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, train.Output);
+        }
+        var model = Path.Combine(_root, "nine.onnx");
+        await using (var export = ChildProcess.StartDotnet("model export", dll, ["model", "export", "--checkpoint", run, "--out", model]))
+        {
+            Assert.True(await export.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, export.Output);
+        }
+        return model;
+    }
+
+    [Fact]
+    public async Task TheEnginePlaysAWholeLegal9x9GameAgainstGnuGo()
+    {
+        var model = await NineByNineModelAsync();
+        using var ours = GtpEngine.Start("dotnet", $"{ChildProcess.BuiltDll("Cli", "gorelay")} gtp --model {model}");
+        using var gnugo = GtpEngine.StartGnuGo(level: 1, chineseRules: true);
+        foreach (var engine in new[] { ours, gnugo })
+        {
+            engine.Send("boardsize 9");
+            engine.Send("clear_board");
+            engine.Send("komi 7");
+        }
+        Assert.Equal("2", ours.Send("protocol_version"));
+        Assert.Contains("genmove", ours.Send("list_commands"), StringComparison.Ordinal);
+        Assert.Throws<GtpException>(() => ours.Send("boardsize 19")); // the model plays 9x9 only
+
+        var referee = new Board(9);
+        var (moves, passes, resigned) = (0, 0, (Color?)null);
+        var toMove = Color.Black;
+        while (moves < 400 && passes < 2 && resigned is null)
+        {
+            var (mover, other) = toMove == Color.Black ? (ours, gnugo) : (gnugo, ours);
+            var name = toMove == Color.Black ? "black" : "white";
+            var vertex = mover.Send($"genmove {name}");
+            if (vertex.Equals("resign", StringComparison.OrdinalIgnoreCase))
+            {
+                resigned = toMove;
+                break;
+            }
+            var point = Point.FromGtp(vertex, 9);
+            if (point.IsPass)
+            {
+                passes++;
+                referee.Pass();
+            }
+            else
+            {
+                passes = 0;
+                Assert.Equal(MoveLegality.Legal, referee.Play(new Move(toMove, point)));
+            }
+            other.Send($"play {name} {vertex}"); // the other side accepts it too
+            moves++;
+            toMove = toMove == Color.Black ? Color.White : Color.Black;
+        }
+        Assert.True(passes == 2 || resigned is not null, $"the game did not end in 400 moves:\n{referee}");
+        Assert.True(moves >= 20, $"only {moves} moves");
+        var score = gnugo.Send("final_score");
+        output.WriteLine($"{moves} moves, {(resigned is { } r ? $"{r} resigned" : "two passes")}; GNU Go counts {score}, ours {ours.Send("final_score")}");
+        ours.Send("undo");
+        var rows = ours.Send("showboard").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(9, rows.Count(r => r.Length == 9 && r.All(c => c is '.' or 'X' or 'O')));
+    }
+}

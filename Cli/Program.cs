@@ -10,6 +10,7 @@ bench.Subcommands.Add(RuntimeBenchmark.Command());
 bench.Subcommands.Add(GoBenchmark.Command());
 bench.Subcommands.Add(LedgerBenchmark.Command());
 bench.Subcommands.Add(RelayBenchmark.Command());
+bench.Subcommands.Add(ModelBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.ModelCommands.Command());
@@ -23,7 +24,13 @@ root.Subcommands.Add(AnalysisCommands.Features());
 root.Subcommands.Add(AnalysisCommands.Review());
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // SIGINT and SIGTERM cancel the command's token; a training run then finishes its step and writes a checkpoint
+        // (with its validation measurement), which takes longer than the 2 s other commands get.
+        ProcessTerminationTimeout = args is ["model", "train", ..] ? TimeSpan.FromSeconds(120) : TimeSpan.FromSeconds(2),
+    });
 }
 catch (Npgsql.NpgsqlException e) when (e is not Npgsql.PostgresException)
 {

@@ -3,14 +3,14 @@
 # The run lives in .data/training/baseline (checkpoints every 10 min; a SIGKILL loses at most that); its log is
 # .data/training/baseline.log. Run it again in a new session to resume exactly where the last checkpoint left off.
 #   scripts/train-baseline.sh          start or resume
-#   scripts/train-baseline.sh stop     SIGINT: it writes a checkpoint and exits
+#   scripts/train-baseline.sh stop     SIGTERM: it finishes its step, writes a checkpoint and exits
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=.data/training/baseline
 log=.data/training/baseline.log
 mkdir -p .data/training
 if [ "${1:-}" = "stop" ]; then
-  pkill -INT -f "model train.*--checkpoints $run" && echo "asked the run to checkpoint and stop" || echo "no run going"
+  pkill -TERM -f "model train.*--checkpoints $run" && echo "asked the run to checkpoint and stop" || echo "no run going"
   exit 0
 fi
 if pgrep -f "model train.*--checkpoints $run" >/dev/null; then

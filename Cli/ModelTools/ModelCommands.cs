@@ -68,10 +68,17 @@ internal static class ModelCommands
                 parse.GetValue(schedule), parse.GetValue(warmup), parse.GetValue(valueWeight), parse.GetValue(buffer), parse.GetValue(seed),
                 new GameSplit(parse.GetValue(validationPerMille)), parse.GetValue(threads), parse.GetValue(every), parse.GetValue(validation));
             var checkpoints = new TrainingCheckpoint(parse.GetValue(directory)!);
+            // SIGTERM (kill, Kubernetes, the training script's stop) ends the run as SIGINT does: after this step and a checkpoint.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            });
             try
             {
                 var trainer = new Trainer(checkpoints, ShowProgress, ShowCheckpoint);
-                var outcome = trainer.Run(options, cancellationToken);
+                var outcome = trainer.Run(options, stop.Token);
                 Console.WriteLine($"model train: step {outcome.State.Step:N0} of {outcome.State.Options.Steps:N0}, {outcome.State.CpuSeconds / 3600:0.00} CPU-hours; checkpoint {outcome.Checkpoint}");
                 return Task.FromResult(0);
             }

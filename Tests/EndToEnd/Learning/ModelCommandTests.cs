@@ -62,6 +62,26 @@ public sealed class ModelCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task SigtermDuringTrainingWritesACheckpointAndExitsCleanly()
+    {
+        var run = Path.Combine(_root, "stopped");
+        await using var training = Gorelay("model train", "model", "train", GoData.File("tom-9d-2003-2009.sgf.gz"), "--checkpoints", run, "--blocks", "1",
+            "--channels", "8", "--steps", "100000", "--batch", "16", "--threads", "1", "--checkpoint-every", "100000", "--validation-positions", "32");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (!training.Output.Contains("step ", StringComparison.Ordinal))
+        {
+            Assert.False(training.HasExited, training.Output);
+            Assert.True(DateTime.UtcNow < deadline, $"no progress in 120 s:\n{training.Output}");
+            await Task.Delay(100);
+        }
+        await training.StopAsync();
+        Assert.Equal(0, training.ExitCode);
+        var checkpoint = Assert.Single(Directory.GetDirectories(run, "step-*"));
+        Assert.True(File.Exists(Path.Combine(checkpoint, "model.bin")));
+        Assert.Contains("model train: step", training.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ResumingAnEmptyFolderOrNamingFilesWithResumeIsRefusedWithAMessage()
     {
         await using (var empty = Gorelay("model train --resume", "model", "train", "--checkpoints", Path.Combine(_root, "none"), "--resume"))

@@ -2,7 +2,6 @@ extern alias gorelay;
 
 using gorelay::OrleansGoRelay.Cli.Processes;
 using OrleansGoRelay.Go.Engines;
-using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Tests.Go;
 using Xunit.Abstractions;
 
@@ -40,48 +39,15 @@ public sealed class GtpEngineTests(ITestOutputHelper output) : IDisposable
         var model = await NineByNineModelAsync();
         using var ours = GtpEngine.Start("dotnet", $"{ChildProcess.BuiltDll("Cli", "gorelay")} gtp --model {model}");
         using var gnugo = GtpEngine.StartGnuGo(level: 1, chineseRules: true);
-        foreach (var engine in new[] { ours, gnugo })
-        {
-            engine.Send("boardsize 9");
-            engine.Send("clear_board");
-            engine.Send("komi 7");
-        }
+        ours.Send("boardsize 9");
         Assert.Equal("2", ours.Send("protocol_version"));
         Assert.Contains("genmove", ours.Send("list_commands"), StringComparison.Ordinal);
         Assert.Throws<GtpException>(() => ours.Send("boardsize 19")); // the model plays 9x9 only
 
-        var referee = new Board(9);
-        var (moves, passes, resigned) = (0, 0, (Color?)null);
-        var toMove = Color.Black;
-        while (moves < 400 && passes < 2 && resigned is null)
-        {
-            var (mover, other) = toMove == Color.Black ? (ours, gnugo) : (gnugo, ours);
-            var name = toMove == Color.Black ? "black" : "white";
-            var vertex = mover.Send($"genmove {name}");
-            if (vertex.Equals("resign", StringComparison.OrdinalIgnoreCase))
-            {
-                resigned = toMove;
-                break;
-            }
-            var point = Point.FromGtp(vertex, 9);
-            if (point.IsPass)
-            {
-                passes++;
-                referee.Pass();
-            }
-            else
-            {
-                passes = 0;
-                Assert.Equal(MoveLegality.Legal, referee.Play(new Move(toMove, point)));
-            }
-            other.Send($"play {name} {vertex}"); // the other side accepts it too
-            moves++;
-            toMove = toMove == Color.Black ? Color.White : Color.Black;
-        }
-        Assert.True(passes == 2 || resigned is not null, $"the game did not end in 400 moves:\n{referee}");
-        Assert.True(moves >= 20, $"only {moves} moves");
-        var score = gnugo.Send("final_score");
-        output.WriteLine($"{moves} moves, {(resigned is { } r ? $"{r} resigned" : "two passes")}; GNU Go counts {score}, ours {ours.Send("final_score")}");
+        var game = GtpMatch.Play(black: ours, white: gnugo, size: 9, komi: 7, scorer: gnugo, maxMoves: 400);
+        Assert.True(game.Resigned is not null || game.Score is not null, $"the game did not end in 400 moves ({game.Moves} played)");
+        Assert.True(game.Moves >= 20, $"only {game.Moves} moves");
+        output.WriteLine($"{game.Moves} moves, {(game.Resigned is { } r ? $"{r} resigned" : "two passes")}; GNU Go counts {game.Score}, ours {ours.Send("final_score")}");
         ours.Send("undo");
         var rows = ours.Send("showboard").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(9, rows.Count(r => r.Length == 9 && r.All(c => c is '.' or 'X' or 'O')));

@@ -24,6 +24,7 @@ internal static class ReplayCommand
         }
         var replayer = new GameReplayer();
         long games = 0, moves = 0, illegal = 0, malformed = 0;
+        var setups = Enum.GetValues<HandicapSetup>().ToDictionary(s => s, _ => 0L);
         var replayTime = new Stopwatch();
         var total = Stopwatch.StartNew();
         foreach (var game in GameFiles.Read(files, () => $"{games:N0} games, {moves:N0} moves"))
@@ -38,6 +39,7 @@ internal static class ReplayCommand
             var outcome = replayer.Replay(game.Record, rules);
             replayTime.Stop();
             games++;
+            setups[game.Record.HandicapSetup]++;
             moves += outcome.MovesPlayed;
             if (outcome.Illegal is { } bad)
             {
@@ -46,6 +48,8 @@ internal static class ReplayCommand
             }
         }
         Console.WriteLine($"games: {games:N0}, moves: {moves:N0}, illegal moves: {illegal:N0}, malformed games: {malformed:N0}");
+        Console.WriteLine($"handicap stones: recorded or none {setups[HandicapSetup.Recorded]:N0}, fixed points {setups[HandicapSetup.FixedPoints]:N0}, " +
+            $"placed as the moves show {setups[HandicapSetup.DecidedByPlay]:N0}, unknown (kept out of training) {setups[HandicapSetup.Unknown]:N0}");
         Console.WriteLine($"replay: {moves / Math.Max(replayTime.Elapsed.TotalSeconds, 1e-9):N0} moves/s (rules only), {moves / total.Elapsed.TotalSeconds:N0} moves/s (with reading and parsing), {total.Elapsed.TotalSeconds:0.0} s");
         return malformed > 0 ? GameFiles.MalformedInput : 0;
     }

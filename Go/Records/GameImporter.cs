@@ -54,18 +54,54 @@ public static class GameImporter
             }
         }
         var recordedBlackStones = setup.Count(s => s.BeforeMove == 0 && s.Stone == Stone.Black);
+        var placement = HandicapSetup.Recorded;
         if (handicap >= 2 && recordedBlackStones == 0 && moves.Count > 0 && moves[0].Player == Color.White && handicap <= Handicap.MaxFixed(size))
         {
-            var points = Handicap.FixedPoints(size, handicap);
-            if (handicap is 6 or 7)
+            var standard = Handicap.FixedPoints(size, handicap);
+            var turned = standard.Select(p => new Point(p.Y, p.X)).ToList();
+            if (standard.ToHashSet().SetEquals(turned))
             {
-                points = [.. points.Select(p => new Point(p.Y, p.X))];
+                placement = HandicapSetup.FixedPoints;
             }
-            setup.InsertRange(0, points.Select(p => new SetupStone(0, p, Stone.Black)));
+            else
+            {
+                // 6 and 7 stones stand on two sides of the board, and Fox records without AB are seen both ways: the
+                // game decides (a stone cannot be played onto a point a handicap stone holds).
+                var standardLegal = ReplaysLegally(size, rules, standard, moves);
+                var turnedLegal = ReplaysLegally(size, rules, turned, moves);
+                (placement, standard) = (standardLegal, turnedLegal) switch
+                {
+                    (true, false) => (HandicapSetup.DecidedByPlay, standard),
+                    (false, true) => (HandicapSetup.DecidedByPlay, turned),
+                    _ => (HandicapSetup.Unknown, turned), // turned: what most such Fox records show
+                };
+            }
+            setup.InsertRange(0, standard.Select(p => new SetupStone(0, p, Stone.Black)));
         }
         return new GameRecord(
             size, komi, rules, handicap < 2 ? 0 : handicap, root["PB"], root["PW"], Rank.Parse(root["BR"]), Rank.Parse(root["WR"]),
-            GameResult.Parse(root["RE"]), root["DT"], setup, [.. moves]);
+            GameResult.Parse(root["RE"]), root["DT"], setup, [.. moves]) { HandicapSetup = placement };
+    }
+
+    private static bool ReplaysLegally(int size, RuleSet rules, IReadOnlyList<Point> stones, List<Move> moves)
+    {
+        var board = new Board(size, rules.Ko, rules.SuicideAllowed);
+        foreach (var stone in stones)
+        {
+            board.Setup(stone, Stone.Black);
+        }
+        foreach (var move in moves)
+        {
+            if (move.IsPass)
+            {
+                board.Pass();
+            }
+            else if (board.Play(move.Player, board.IndexOf(move.Point)) != MoveLegality.Legal)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Reads the games of a file, importing each; errors (parse or import) come back per game.</summary>

@@ -7,8 +7,8 @@ public static class GameCollections
 {
     /// <summary>
     /// The games of <paramref name="files"/> in order, on a <paramref name="size"/> board and in <paramref name="part"/>
-    /// of <paramref name="split"/> (null: both parts). Records that do not import are skipped and counted in
-    /// <paramref name="counts"/>.
+    /// of <paramref name="split"/> (null: both parts). Records that do not import, and games whose handicap stones'
+    /// placement is unknown, are skipped and counted in <paramref name="counts"/>.
     /// </summary>
     public static IEnumerable<GameRecord> Read(IReadOnlyList<string> files, int size, GameSplit split, DataPart? part, ReadCounts? counts = null)
     {
@@ -21,6 +21,11 @@ public static class GameCollections
                 if (game is null)
                 {
                     counts?.Unreadable(error);
+                    continue;
+                }
+                if (game.HandicapSetup == HandicapSetup.Unknown)
+                {
+                    counts?.UnknownSetup(); // where its handicap stones stood is a guess: not something to learn from
                     continue;
                 }
                 if (game.Size != size || game.Moves.Length == 0)
@@ -47,6 +52,7 @@ public sealed class ReadCounts
     private long _unreadable;
     private long _otherSize;
     private long _otherPart;
+    private long _unknownSetup;
 
     /// <summary>Games read and used.</summary>
     public long Games => Interlocked.Read(ref _used);
@@ -60,6 +66,9 @@ public sealed class ReadCounts
     /// <summary>Games in the other part of the split.</summary>
     public long OtherPartGames => Interlocked.Read(ref _otherPart);
 
+    /// <summary>Games whose handicap placement the record does not show (<see cref="HandicapSetup.Unknown"/>).</summary>
+    public long UnknownSetupGames => Interlocked.Read(ref _unknownSetup);
+
     /// <summary>The last import error, for a report.</summary>
     public string? LastError { get; private set; }
 
@@ -70,6 +79,8 @@ public sealed class ReadCounts
         Interlocked.Increment(ref _unreadable);
         LastError = error?.Message;
     }
+
+    internal void UnknownSetup() => Interlocked.Increment(ref _unknownSetup);
 
     internal void OtherSize() => Interlocked.Increment(ref _otherSize);
 

@@ -21,6 +21,10 @@ fi
 # The run works from its own copy of the build: a rebuild rewrites bin/ under a running process, which can crash it.
 rm -rf .data/training/app && cp -r Cli/bin/Release/net10.0 .data/training/app
 dll=.data/training/app/gorelay.dll
+# A fresh clone has no .data: it resumes from the checkpoint committed in models/training/baseline.
+if ! ls "$run"/step-* >/dev/null 2>&1 && ls models/training/baseline/step-* >/dev/null 2>&1; then
+  mkdir -p "$run" && cp -r "$(ls -d models/training/baseline/step-* | sort | tail -1)" "$run"/
+fi
 if ls "$run"/step-* >/dev/null 2>&1; then
   args=(--checkpoints "$run" --resume)
 else

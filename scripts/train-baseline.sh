@@ -25,12 +25,16 @@ dll=.data/training/app/gorelay.dll
 if ! ls "$run"/step-* >/dev/null 2>&1 && ls models/training/baseline/step-* >/dev/null 2>&1; then
   mkdir -p "$run" && cp -r "$(ls -d models/training/baseline/step-* | sort | tail -1)" "$run"/
 fi
+# The run's length. 4,000 steps of 128 (512,000 positions, about 1.3 CPU-hours on this 2-core machine) is what one
+# session can afford beside other work, and a cosine schedule only pays off once it has decayed: a short run that
+# finishes beats a long one stopped at its peak learning rate. Raise it (BASELINE_STEPS=...) to lengthen the run; a
+# resumed run stretches its schedule to the new total from where it stands.
+steps=${BASELINE_STEPS:-4000}
 if ls "$run"/step-* >/dev/null 2>&1; then
-  args=(--checkpoints "$run" --resume)
+  args=(--checkpoints "$run" --resume --steps "$steps")
 else
-  # 6 blocks x 48 channels: about half the cost per position of 6 x 64 for most of its accuracy, which is what a few
-  # CPU-hours per session can afford. 40,000 steps of 128 = 5.1 M positions (about two thirds of the 9-dan games).
-  args=(../shared/data/tom-9d-2003-2009.sgf.gz --checkpoints "$run" --blocks 6 --channels 48 --steps 40000 --batch 128
+  # 6 blocks x 48 channels: about half the cost per position of 6 x 64 for most of its accuracy.
+  args=(../shared/data/tom-9d-2003-2009.sgf.gz --checkpoints "$run" --blocks 6 --channels 48 --steps "$steps" --batch 128
         --optimizer sgd --lr 0.05 --momentum 0.9 --weight-decay 1e-4 --schedule cosine --warmup 500 --value-weight 0.25
         --shuffle-buffer 20000 --seed 1 --checkpoint-every 600 --validation-positions 2000)
 fi

@@ -25,7 +25,7 @@ internal static class ModelCommands
     {
         var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections to learn from (their training part)", Arity = ArgumentArity.ZeroOrMore };
         var directory = new Option<string>("--checkpoints") { Description = "The run's folder (checkpoints and history)", Required = true };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoints exactly where its last checkpoint left it (its own options)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoints exactly where its last checkpoint left it (its own options; --steps may change its length)" };
         var size = new Option<int>("--size") { Description = "Board size", DefaultValueFactory = _ => 19 };
         var blocks = new Option<int>("--blocks") { Description = "Residual blocks", DefaultValueFactory = _ => 6 };
         var channels = new Option<int>("--channels") { Description = "Channels per convolution", DefaultValueFactory = _ => 64 };
@@ -78,7 +78,9 @@ internal static class ModelCommands
             try
             {
                 var trainer = new Trainer(checkpoints, ShowProgress, ShowCheckpoint);
-                var outcome = trainer.Run(options, stop.Token);
+                // With --resume, an explicit --steps changes the saved run's length; every other option stays the run's own.
+                var resumeWithSteps = resuming && parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : (long?)null;
+                var outcome = trainer.Run(options, stop.Token, resumeWithSteps);
                 Console.WriteLine($"model train: step {outcome.State.Step:N0} of {outcome.State.Options.Steps:N0}, {outcome.State.CpuSeconds / 3600:0.00} CPU-hours; checkpoint {outcome.Checkpoint}");
                 return Task.FromResult(0);
             }
@@ -94,22 +96,50 @@ internal static class ModelCommands
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A run's folder (its latest checkpoint) or one checkpoint's folder", Required = true };
         var output = new Option<string>("--out") { Description = "The .onnx file to write", Required = true };
-        var command = new Command("export", "Write a checkpoint's network as an ONNX model (opset 17, batch norm folded)") { checkpoint, output };
+        var int8 = new Option<bool>("--int8") { Description = "Static int8 (QDQ), activations calibrated on training positions of the run's own data" };
+        var calibrationPositions = new Option<int>("--calibration-positions") { Description = "Training positions for int8 calibration", DefaultValueFactory = _ => 2_000 };
+        var percentile = new Option<double>("--calibration-percentile") { Description = "Share of activation values (percent) inside each calibrated range", DefaultValueFactory = _ => 99.99 };
+        var command = new Command("export", "Write a checkpoint's network as an ONNX model (opset 17, batch norm folded; fp32 or static int8)")
+        {
+            checkpoint, output, int8, calibrationPositions, percentile,
+        };
         command.SetAction(parse =>
         {
-            var folder = parse.GetValue(checkpoint)!;
-            var chosen = File.Exists(Path.Combine(folder, "state.json")) ? folder : new TrainingCheckpoint(folder).Latest()
-                ?? throw new CommandFailedException($"{folder} holds no checkpoint.");
-            var state = TrainingCheckpoint.ReadState(chosen);
-            using var net = new PolicyValueNet(state.Options.Net);
-            net.load(Path.Combine(chosen, "model.bin"));
-            net.eval();
-            var bytes = OnnxExporter.Export(net);
+            var (net, state, chosen) = LoadCheckpoint(parse.GetValue(checkpoint)!);
+            using var _ = net;
+            byte[] bytes;
+            if (parse.GetValue(int8))
+            {
+                var sample = PositionSample.Load(state.Options.Files, state.Options.Net.BoardSize, state.Options.EffectiveSplit,
+                    parse.GetValue(calibrationPositions), DataPart.Training);
+                if (sample.Count == 0)
+                {
+                    throw new CommandFailedException($"The run's data ({string.Join(", ", state.Options.Files)}) gave no training positions to calibrate on.");
+                }
+                bytes = OnnxExporter.ExportInt8(net, sample.FloatPlanes(), sample.Count, new Int8Calibration(parse.GetValue(percentile)));
+            }
+            else
+            {
+                bytes = OnnxExporter.Export(net);
+            }
             File.WriteAllBytes(parse.GetValue(output)!, bytes);
-            Console.WriteLine($"model export: {chosen} (step {state.Step:N0}) -> {parse.GetValue(output)} ({bytes.Length:N0} bytes)");
+            Console.WriteLine($"model export: {chosen} (step {state.Step:N0}) -> {parse.GetValue(output)} ({bytes.Length:N0} bytes{(parse.GetValue(int8) ? ", int8" : "")})");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A checkpoint's net, or a clear error when the folder holds none.</summary>
+    internal static (PolicyValueNet Net, TrainingState State, string Checkpoint) LoadCheckpoint(string folder)
+    {
+        try
+        {
+            return TrainingCheckpoint.LoadNet(folder);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandFailedException(e.Message, e);
+        }
     }
 
     private static Command Eval()

@@ -14,6 +14,7 @@ internal sealed class OnnxGraph(string name)
     // TensorProto.DataType
     public const int Float = 1;
     public const int Int8 = 3;
+    public const int Int32 = 6;
     public const int Int64 = 7;
     public const int UInt8 = 2;
 
@@ -66,10 +67,10 @@ internal sealed class OnnxGraph(string name)
 
     public static ProtoMessage Attribute(string attributeName, long[] values) => new ProtoMessage().String(1, attributeName).Int64s(8, values).Int64(20, 7);
 
-    /// <summary>A graph input or output: a float tensor whose dimensions are numbers or, for a string, named and free.</summary>
+    /// <summary>A graph input or output: a float tensor whose dimensions are numbers or, for a string, named and free (null: shape left unstated).</summary>
     public void Input(string valueName, params object[] dims) => _graph.Message(11, ValueInfo(valueName, dims));
 
-    public void Output(string valueName, params object[] dims) => _graph.Message(12, ValueInfo(valueName, dims));
+    public void Output(string valueName, params object[]? dims) => _graph.Message(12, ValueInfo(valueName, dims));
 
     /// <summary>The whole model's bytes.</summary>
     public byte[] ToModel(string producer, string docString)
@@ -85,15 +86,19 @@ internal sealed class OnnxGraph(string name)
             .ToArray();
     }
 
-    private static ProtoMessage ValueInfo(string valueName, object[] dims)
+    private static ProtoMessage ValueInfo(string valueName, object[]? dims)
     {
         // ValueInfoProto: name 1, type 2; TypeProto.tensor_type 1: elem_type 1, shape 2; TensorShapeProto.dim 1: dim_value 1, dim_param 2.
-        var shape = new ProtoMessage();
-        foreach (var dim in dims)
+        var tensorType = new ProtoMessage().Int64(1, Float);
+        if (dims is not null)
         {
-            shape.Message(1, dim is string free ? new ProtoMessage().String(2, free) : new ProtoMessage().Int64(1, Convert.ToInt64(dim, System.Globalization.CultureInfo.InvariantCulture)));
+            var shape = new ProtoMessage();
+            foreach (var dim in dims)
+            {
+                shape.Message(1, dim is string free ? new ProtoMessage().String(2, free) : new ProtoMessage().Int64(1, Convert.ToInt64(dim, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            tensorType.Message(2, shape);
         }
-        var tensorType = new ProtoMessage().Int64(1, Float).Message(2, shape);
         return new ProtoMessage().String(1, valueName).Message(2, new ProtoMessage().Message(1, tensorType));
     }
 }

@@ -35,8 +35,12 @@ public sealed class Trainer(TrainingCheckpoint checkpoints, Action<TrainingProgr
     /// <summary>Seconds between progress reports.</summary>
     public double ProgressEverySeconds { get; init; } = 5;
 
-    /// <summary>Starts a new run (the folder must hold no checkpoint) or, with <paramref name="options"/> null, resumes the latest one.</summary>
-    public TrainingOutcome Run(TrainingOptions? options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a new run (the folder must hold no checkpoint) or, with <paramref name="options"/> null, resumes the latest
+    /// one; <paramref name="resumeWithSteps"/> then changes the run's length (the schedule is recomputed for the new total
+    /// from the step it has reached).
+    /// </summary>
+    public TrainingOutcome Run(TrainingOptions? options, CancellationToken cancellationToken, long? resumeWithSteps = null)
     {
         ArgumentNullException.ThrowIfNull(checkpoints);
         var latest = checkpoints.Latest();
@@ -44,6 +48,19 @@ public sealed class Trainer(TrainingCheckpoint checkpoints, Action<TrainingProgr
         if (options is null)
         {
             state = TrainingCheckpoint.ReadState(latest ?? throw new InvalidOperationException($"Nothing to resume: {checkpoints.Directory} holds no checkpoint."));
+            if (resumeWithSteps is { } steps)
+            {
+                if (steps <= state.Step)
+                {
+                    throw new InvalidOperationException($"The run has already taken {state.Step:N0} steps; --steps {steps:N0} would end it before now.");
+                }
+                state = state with { Options = state.Options with { Steps = steps } };
+            }
+            var missing = state.Options.Files.FirstOrDefault(f => !File.Exists(f));
+            if (missing is not null)
+            {
+                throw new InvalidOperationException($"The run learns from {missing}, which is not there.");
+            }
         }
         else
         {
@@ -65,7 +82,7 @@ public sealed class Trainer(TrainingCheckpoint checkpoints, Action<TrainingProgr
         }
         var stream = new TrainingPositions(run.Files, run.Net.BoardSize, run.EffectiveSplit, run.ShuffleBuffer, run.Seed);
         stream.Skip(state.Positions);
-        var validation = ValidationSet.Load(run.Files, run.Net.BoardSize, run.EffectiveSplit, run.ValidationPositions);
+        var validation = PositionSample.Load(run.Files, run.Net.BoardSize, run.EffectiveSplit, run.ValidationPositions);
 
         var size = run.Net.BoardSize;
         var perPosition = InputPlanes.Count * size * size;

@@ -1,3 +1,4 @@
+using OrleansGoRelay.Learning.Model;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -56,10 +57,29 @@ public sealed class TrainingCheckpoint(string directory)
             .LastOrDefault();
     }
 
-    /// <summary>Reads a checkpoint's state.</summary>
-    public static TrainingState ReadState(string checkpoint) =>
-        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(checkpoint, "state.json")), Json)
-        ?? throw new InvalidDataException($"{checkpoint}/state.json is empty.");
+    /// <summary>Reads a checkpoint's state; its data files come back as full paths.</summary>
+    public static TrainingState ReadState(string checkpoint)
+    {
+        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(checkpoint, "state.json")), Json)
+            ?? throw new InvalidDataException($"{checkpoint}/state.json is empty.");
+        var run = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+        return state with { Options = state.Options with { Files = [.. state.Options.Files.Select(f => Path.GetFullPath(f, run))] } };
+    }
+
+    /// <summary>
+    /// The network of <paramref name="folder"/>: one checkpoint's folder, or a run's (its latest checkpoint), in
+    /// evaluation mode, with the checkpoint's state and folder.
+    /// </summary>
+    public static (PolicyValueNet Net, TrainingState State, string Checkpoint) LoadNet(string folder)
+    {
+        var chosen = File.Exists(Path.Combine(folder, "state.json")) ? folder
+            : new TrainingCheckpoint(folder).Latest() ?? throw new InvalidOperationException($"{folder} holds no checkpoint.");
+        var state = ReadState(chosen);
+        var net = new PolicyValueNet(state.Options.Net);
+        net.load(Path.Combine(chosen, "model.bin"));
+        net.eval();
+        return (net, state, chosen);
+    }
 
     /// <summary>Writes a checkpoint: <paramref name="writeWeights"/> fills the folder it is given; then the state; then the rename.</summary>
     public string Save(TrainingState state, Action<string> writeWeights)
@@ -81,9 +101,13 @@ public sealed class TrainingCheckpoint(string directory)
             file.Flush(flushToDisk: true); // on disk before the rename makes the checkpoint visible
         }
         var statePath = Path.Combine(temporary, "state.json");
+        // Data files are saved relative to the run's folder, so a run copied to another clone (the committed baseline
+        // checkpoint, beside its ../shared) resumes there.
+        var run = Path.GetFullPath(Directory);
+        var portable = state with { Options = state.Options with { Files = [.. state.Options.Files.Select(f => Path.GetRelativePath(run, Path.GetFullPath(f)))] } };
         using (var stream = new FileStream(statePath, FileMode.CreateNew))
         {
-            JsonSerializer.Serialize(stream, state, Json);
+            JsonSerializer.Serialize(stream, portable, Json);
             stream.Flush(flushToDisk: true);
         }
         if (System.IO.Directory.Exists(final))

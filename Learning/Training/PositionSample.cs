@@ -5,13 +5,16 @@ using static TorchSharp.torch;
 
 namespace OrleansGoRelay.Learning.Training;
 
-/// <summary>A fixed sample of held-out positions (games in the validation part), measured at every checkpoint.</summary>
-public sealed class ValidationSet
+/// <summary>
+/// A fixed sample of positions from one part of the split: the held-out positions a run measures at every checkpoint,
+/// or training positions (int8 calibration, which must not see the positions it is measured on).
+/// </summary>
+public sealed class PositionSample
 {
     private readonly int _size;
     private readonly List<TrainingPosition> _positions;
 
-    private ValidationSet(int size, List<TrainingPosition> positions)
+    private PositionSample(int size, List<TrainingPosition> positions)
     {
         _size = size;
         _positions = positions;
@@ -21,15 +24,15 @@ public sealed class ValidationSet
     public int Count => _positions.Count;
 
     /// <summary>
-    /// Up to <paramref name="count"/> validation positions from <paramref name="files"/>: every 7th position of each
-    /// validation game, so the sample spans many games and every phase.
+    /// Up to <paramref name="count"/> positions from <paramref name="files"/>' <paramref name="part"/> (validation unless
+    /// said): every 7th position of each game, so the sample spans many games and every phase.
     /// </summary>
-    public static ValidationSet Load(IReadOnlyList<string> files, int size, GameSplit split, int count)
+    public static PositionSample Load(IReadOnlyList<string> files, int size, GameSplit split, int count, DataPart part = DataPart.Validation)
     {
         var positions = new List<TrainingPosition>();
         if (count > 0)
         {
-            foreach (var game in GameCollections.Read(files, size, split, DataPart.Validation))
+            foreach (var game in GameCollections.Read(files, size, split, part))
             {
                 positions.AddRange(GamePositions.Of(game).Where(p => p.MoveNumber % 7 == 1));
                 if (positions.Count >= count)
@@ -38,7 +41,7 @@ public sealed class ValidationSet
                 }
             }
         }
-        return new ValidationSet(size, positions.Take(count).ToList());
+        return new PositionSample(size, positions.Take(count).ToList());
     }
 
     /// <summary>The positions' planes as floats, one after another (symmetry 0), for a batch.</summary>

@@ -5,6 +5,7 @@ using OrleansGoRelay.Go.Engines;
 using OrleansGoRelay.Go.Records;
 using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Scoring;
+using OrleansGoRelay.Learning.Inference;
 
 namespace OrleansGoRelay.Cli.GoTools;
 
@@ -13,11 +14,17 @@ internal static class AnalysisCommands
 {
     private static Option<string> EvaluatorOption(string fallback) => new("--evaluator")
     {
-        Description = "influence (fast heuristic) or gnugo (GNU Go estimate_score over GTP, slow)",
+        Description = "influence (fast heuristic), value (the network's value head, --model) or gnugo (GNU Go estimate_score over GTP, slow)",
         DefaultValueFactory = _ => fallback,
     };
 
-    private static IGameEvaluator? CreateEvaluator(string name)
+    private static Option<string> ModelOption() => new("--model")
+    {
+        Description = "The .onnx model for --evaluator value",
+        DefaultValueFactory = _ => "models/baseline/model-int8.onnx",
+    };
+
+    private static IGameEvaluator? CreateEvaluator(string name, string model)
     {
         switch (name)
         {
@@ -25,8 +32,14 @@ internal static class AnalysisCommands
                 return new InfluenceEvaluator();
             case "gnugo":
                 return new GnuGoEvaluator();
+            case "value" when File.Exists(model):
+                // One thread per core: a collection is evaluated in batches of a game's positions.
+                return new ValueNetEvaluator(OnnxMovePredictor.Load(model, Environment.ProcessorCount));
+            case "value":
+                Console.Error.WriteLine($"gorelay: {model}: no such model (--model M.onnx)");
+                return null;
             default:
-                Console.Error.WriteLine($"gorelay: unknown evaluator '{name}' (influence, gnugo)");
+                Console.Error.WriteLine($"gorelay: unknown evaluator '{name}' (influence, value, gnugo)");
                 return null;
         }
     }
@@ -35,17 +48,25 @@ internal static class AnalysisCommands
     {
         var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections", Arity = ArgumentArity.OneOrMore };
         var evaluatorName = EvaluatorOption("influence");
-        var command = new Command("classify", "Count games per value class (teaching, dogfight, standard), with ratings taken from the ranks") { files, evaluatorName };
+        var model = ModelOption();
+        var calibrate = new Option<bool>("--calibrate") { Description = "Also calibrate the evaluator's thresholds on these games and print the variance distributions and confusion tables" };
+        var every = new Option<int>("--every") { Description = "Analyse every n-th game only (a deterministic sample)", DefaultValueFactory = _ => 1 };
+        var command = new Command("classify", "Count games per value class (teaching, dogfight, standard), with ratings taken from the ranks")
+        {
+            files, evaluatorName, model, calibrate, every,
+        };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files) ?? [];
-            if (!GameFiles.AllExist(paths) || CreateEvaluator(parse.GetValue(evaluatorName)!) is not { } evaluator)
+            if (!GameFiles.AllExist(paths) || CreateEvaluator(parse.GetValue(evaluatorName)!, parse.GetValue(model)!) is not { } evaluator)
             {
                 return GameFiles.UsageError;
             }
+            var step = Math.Max(1, parse.GetValue(every));
             var analyzer = new GameAnalyzer(evaluator);
             var counts = Enum.GetValues<GameClass>().ToDictionary(c => c, _ => 0L);
-            long unrated = 0, malformed = 0, games = 0;
+            var calibration = new List<CalibrationGame>();
+            long unrated = 0, malformed = 0, games = 0, seen = 0;
             foreach (var game in GameFiles.Read(paths, () => $"{games:N0} games classified"))
             {
                 if (game.Record is null)
@@ -54,16 +75,28 @@ internal static class AnalysisCommands
                     Console.Error.WriteLine(GameFiles.Describe(game));
                     continue;
                 }
+                if (seen++ % step != 0)
+                {
+                    continue;
+                }
                 var analysis = analyzer.Analyze(game.Record);
                 counts[analysis.Class]++;
                 unrated += analysis.RatingDifferential is null ? 1 : 0;
                 games++;
+                calibration.Add(new CalibrationGame(ClassificationCalibration.GroupOf(game.Record, analysis, evaluator.Thresholds), analysis.RatingDifferential, analysis.SwingVariance));
             }
             Console.WriteLine($"games: {games:N0} (evaluator: {evaluator.Name}; {unrated:N0} without both ranks count as standard)");
             foreach (var (gameClass, count) in counts)
             {
                 Console.WriteLine($"{gameClass.ToString().ToLowerInvariant()}: {count:N0} ({100.0 * count / Math.Max(1, games):0.0}%)");
             }
+            CalibrationReport.Print(calibration, evaluator.Thresholds, "in force");
+            if (parse.GetValue(calibrate))
+            {
+                var calibrated = new ClassificationCalibration().Calibrate(calibration, evaluator.Thresholds);
+                CalibrationReport.Print(calibration, calibrated, "calibrated on these games");
+            }
+            (evaluator as IDisposable)?.Dispose();
             return malformed > 0 ? GameFiles.MalformedInput : 0;
         });
         return command;
@@ -105,11 +138,12 @@ internal static class AnalysisCommands
         var file = new Argument<string>("file") { Description = "An .sgf or .sgf.gz file" };
         var gameNumber = new Option<int>("--game") { Description = "Which game of the collection (from 1)", DefaultValueFactory = _ => 1 };
         var evaluatorName = EvaluatorOption("gnugo");
-        var command = new Command("review", "Turning points, mistakes and lessons of one game") { file, gameNumber, evaluatorName };
+        var model = ModelOption();
+        var command = new Command("review", "Turning points, mistakes and lessons of one game") { file, gameNumber, evaluatorName, model };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
-            if (!GameFiles.AllExist([path]) || CreateEvaluator(parse.GetValue(evaluatorName)!) is not { } evaluator)
+            if (!GameFiles.AllExist([path]) || CreateEvaluator(parse.GetValue(evaluatorName)!, parse.GetValue(model)!) is not { } evaluator)
             {
                 return GameFiles.UsageError;
             }

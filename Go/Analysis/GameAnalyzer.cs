@@ -4,14 +4,14 @@ using OrleansGoRelay.Go.Rules;
 
 namespace OrleansGoRelay.Go.Analysis;
 
-/// <summary>The value class of a game for training.</summary>
+/// <summary>The value class of a game for training (thresholds: <see cref="ClassificationThresholds"/>).</summary>
 public enum GameClass
 {
     /// <summary>Neither teaching nor dogfight.</summary>
     Standard,
-    /// <summary>A strong player against a much weaker one, played calmly: rating differential &gt; 200 and swing variance &lt; 0.2.</summary>
+    /// <summary>A strong player against a much weaker one, played calmly: a large rating differential and a low swing variance.</summary>
     Teaching,
-    /// <summary>Evenly matched and wild: rating differential &lt; 50 and swing variance &gt; 0.8.</summary>
+    /// <summary>Evenly matched and wild: a small rating differential and a high swing variance.</summary>
     Dogfight,
 }
 
@@ -33,21 +33,23 @@ public sealed record Lessons(string Opening, string MiddleGameConcept, double En
 /// <summary>Everything the analysis says about one game.</summary>
 /// <param name="Class">Teaching, dogfight or standard.</param>
 /// <param name="RatingDifferential">|Black's rating − White's rating| from their ranks (OGS scale), null when a rank is missing.</param>
-/// <param name="SwingVariance">The variance of the evaluation swings, in units of 10 points.</param>
+/// <param name="SwingVariance">The variance of the evaluation swings, in the evaluator's units (10 points, or the value).</param>
 /// <param name="Features">The game's features.</param>
 /// <param name="TurningPoints">The largest swings (at most five, of at least 3 points), by size.</param>
 /// <param name="Lessons">The lessons.</param>
+/// <param name="LeadChanges">How often the smoothed evaluation went from one side leading (beyond the evaluator's lead band) to the other.</param>
 public sealed record GameAnalysis(
     GameClass Class, double? RatingDifferential, double SwingVariance, GameFeatures Features,
-    IReadOnlyList<TurningPoint> TurningPoints, Lessons Lessons);
+    IReadOnlyList<TurningPoint> TurningPoints, Lessons Lessons, int LeadChanges = 0);
 
 /// <summary>
 /// Analyses a game: features, classification and review from one replay and one evaluation series.
 /// <para>Classification: the rating differential comes from the players' ranks (OGS rank → rating). The swing
-/// series is s_i = (m_i − m_{i−1}) / 10 where m_i = (e_i + e_{i−1}) / 2 smooths the evaluator's Black margins e_i
-/// over two moves (cancelling the tempo each move gains), so one unit is a 10-point swing; its variance is the
-/// population variance. Teaching: differential &gt; 200 and variance &lt; 0.2. Dogfight:
-/// differential &lt; 50 and variance &gt; 0.8. Otherwise, or without both ranks, Standard.</para>
+/// series is s_i = m_i − m_{i−1} where m_i = (e_i + e_{i−1}) / 2 smooths the evaluator's series e_i over two moves
+/// (cancelling the tempo each move gains); e_i is Black's value (−1..1) where the evaluator estimates one, else
+/// Black's margin / 10, so one unit is a 10-point swing. Its variance is the population variance. Teaching:
+/// differential and variance against the evaluator's <see cref="IGameEvaluator.Thresholds"/> (the design's: &gt; 200
+/// and &lt; 0.2); dogfight likewise (&lt; 50 and &gt; 0.8). Otherwise, or without both ranks, Standard.</para>
 /// <para>Phases: the opening ends at the first move m ≥ 10 where the ten moves up to m hold four contact moves
 /// (next to an enemy stone) or a capture, or at move 60·(points/361) at the latest; the endgame starts at the first
 /// later move where the evaluator leaves less than 15% of the points undecided.</para>
@@ -115,24 +117,29 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
         // Classification.
         // Every move gains its player a few points of tempo, so raw evaluations zig-zag; the mean of two consecutive
         // evaluations cancels that, and the swings of this smoothed series are what changed in the game.
+        var thresholds = evaluator.Thresholds;
+        double Series(int i) => evaluations[i].BlackValue ?? evaluations[i].BlackMargin / 10;
         var swings = new List<double>();
+        var leader = 0;
+        var leadChanges = 0;
         for (var i = 2; i < evaluations.Count; i++)
         {
-            var now = (evaluations[i].BlackMargin + evaluations[i - 1].BlackMargin) / 2;
-            var before = (evaluations[i - 1].BlackMargin + evaluations[i - 2].BlackMargin) / 2;
-            swings.Add((now - before) / 10);
+            var now = (Series(i) + Series(i - 1)) / 2;
+            var before = (Series(i - 1) + Series(i - 2)) / 2;
+            swings.Add(now - before);
+            var side = now >= thresholds.LeadBand ? 1 : now <= -thresholds.LeadBand ? -1 : 0;
+            if (side != 0 && side != leader)
+            {
+                leadChanges += leader != 0 ? 1 : 0;
+                leader = side;
+            }
         }
         var mean = swings.Count == 0 ? 0 : swings.Average();
         var variance = swings.Count == 0 ? 0 : swings.Sum(s => (s - mean) * (s - mean)) / swings.Count;
         double? differential = record.BlackRank is { } b && record.WhiteRank is { } w
             ? Math.Abs(RatingScale.RatingOf(b) - RatingScale.RatingOf(w))
             : null;
-        var gameClass = differential switch
-        {
-            > 200 when variance < 0.2 => GameClass.Teaching,
-            < 50 when variance > 0.8 => GameClass.Dogfight,
-            _ => GameClass.Standard,
-        };
+        var gameClass = thresholds.Classify(differential, variance);
 
         // Review.
         string PhaseOf(int m) => m <= phases.OpeningToMiddle ? "opening" : m < phases.MiddleToEnd ? "middle game" : "endgame";
@@ -168,7 +175,7 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
             : shapes.Ladders > 0 ? "ladder"
             : "territory against influence";
         var lessons = new Lessons(openingLesson, concept, saved, LongestTacticalRun(trace));
-        return new GameAnalysis(gameClass, differential, variance, features, turningPoints, lessons);
+        return new GameAnalysis(gameClass, differential, variance, features, turningPoints, lessons, leadChanges);
     }
 
     private sealed record MoveTrace(Move Move, int Captured, bool Atari, bool Contact, (int, int)? KoSite, int LegalMoves, int ChaseLiberties);

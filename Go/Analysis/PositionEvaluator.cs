@@ -6,7 +6,9 @@ namespace OrleansGoRelay.Go.Analysis;
 /// <summary>A position's evaluation: Black's expected final margin in points (komi included) and who owns what.</summary>
 /// <param name="BlackMargin">Positive when Black leads.</param>
 /// <param name="Ownership">Per point (row-major): +1 surely Black's … -1 surely White's, 0 undecided.</param>
-public sealed record PositionEvaluation(double BlackMargin, double[] Ownership)
+/// <param name="BlackValue">Black's expected outcome, −1 (White wins) … +1 (Black wins), from evaluators that estimate it
+/// (a value network); the classification's swings are read from it when present.</param>
+public sealed record PositionEvaluation(double BlackMargin, double[] Ownership, double? BlackValue = null)
 {
     /// <summary>The share of points whose owner is still open (|ownership| below one half).</summary>
     public double UndecidedShare => Ownership.Count(o => Math.Abs(o) < 0.5) / (double)Ownership.Length;
@@ -21,6 +23,9 @@ public interface IGameEvaluator
 {
     /// <summary>A name for reports.</summary>
     string Name { get; }
+
+    /// <summary>The classification's thresholds on this evaluator's scale.</summary>
+    ClassificationThresholds Thresholds { get; }
 
     /// <summary>The evaluations of the start and of the position after each move, up to the first illegal move.</summary>
     IReadOnlyList<PositionEvaluation> EvaluateGame(GameRecord record);
@@ -39,6 +44,20 @@ public sealed class InfluenceEvaluator : IGameEvaluator
 
     /// <inheritdoc />
     public string Name => "influence";
+
+    /// <inheritdoc />
+    public ClassificationThresholds Thresholds => Calibrated;
+
+    /// <summary>
+    /// Calibrated with <c>gorelay classify ../shared/data/fox-pro.sgf.gz --calibrate</c> (all 10,346 games; the README's
+    /// analysis section has the tables). The design's variance lines (0.2, 0.8) sit far outside what this evaluator
+    /// produces (p90 0.04 for every group), so they made every large-differential game a teaching game and no game a
+    /// dogfight. Teaching: the 93rd percentile of pro-versus-amateur handicap games, 0.045 (93 % of those games).
+    /// Dogfight: 0.027, the best split of even games whose lead changed hands (54 % of them become dogfights) from those
+    /// whose lead never did (29 %); the heuristic separates them weakly, the value network better (ValueNetEvaluator).
+    /// </summary>
+    public static ClassificationThresholds Calibrated { get; } = new(
+        TeachingMinDifferential: 200, TeachingMaxVariance: 0.045, DogfightMaxDifferential: 50, DogfightMinVariance: 0.027, LeadBand: 1.0);
 
     /// <inheritdoc />
     public IReadOnlyList<PositionEvaluation> EvaluateGame(GameRecord record)

@@ -16,6 +16,10 @@ public sealed class GnuGoEvaluator(int level = 1) : IGameEvaluator
     public string Name => "gnugo";
 
     /// <inheritdoc />
+    /// <remarks>GNU Go is too slow to calibrate on whole collections (seconds a position); it keeps the design's thresholds.</remarks>
+    public ClassificationThresholds Thresholds => ClassificationThresholds.Design;
+
+    /// <inheritdoc />
     public IReadOnlyList<PositionEvaluation> EvaluateGame(GameRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);

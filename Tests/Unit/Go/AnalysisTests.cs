@@ -12,6 +12,8 @@ public sealed class AnalysisTests
     {
         public string Name => "scripted";
 
+        public ClassificationThresholds Thresholds => ClassificationThresholds.Design;
+
         public IReadOnlyList<PositionEvaluation> EvaluateGame(GameRecord record) =>
             [.. Enumerable.Range(0, record.Moves.Length + 1).Select(i => new PositionEvaluation(margin(i), new double[record.Size * record.Size]))];
     }

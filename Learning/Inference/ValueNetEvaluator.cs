@@ -1,0 +1,63 @@
+using OrleansGoRelay.Go.Analysis;
+using OrleansGoRelay.Go.Records;
+using OrleansGoRelay.Go.Rules;
+using OrleansGoRelay.Learning.Data;
+using OrleansGoRelay.Learning.Features;
+
+namespace OrleansGoRelay.Learning.Inference;
+
+/// <summary>
+/// The game analyser's evaluator backed by the network's value head: Black's expected outcome (−1..1) for the start and
+/// the position after every move, in batches. The net has no score or ownership head, so the margin and ownership the
+/// phases, balance and review read come from <see cref="InfluenceEvaluator"/>; the classification's swings come from
+/// the value. The net never sees komi (it learnt on 6.5–7.5), so a game with another komi is judged as if it had that.
+/// </summary>
+public sealed class ValueNetEvaluator(OnnxMovePredictor model) : IGameEvaluator
+{
+    private const int Batch = 64;
+
+    /// <summary>
+    /// Calibrated with <c>gorelay classify --evaluator value --calibrate</c> on the shared Fox collection with the
+    /// shipped baseline model (the README's analysis section has the command, the variance distributions and the
+    /// confusion table). The lead band: a side leads when its smoothed value is at least 0.5 (about 75 % to win).
+    /// </summary>
+    public static ClassificationThresholds Calibrated { get; } = new(
+        TeachingMinDifferential: 200, TeachingMaxVariance: 0.02, DogfightMaxDifferential: 50, DogfightMinVariance: 0.05, LeadBand: 0.5);
+
+    /// <inheritdoc />
+    public string Name => "value";
+
+    /// <inheritdoc />
+    public ClassificationThresholds Thresholds { get; init; } = Calibrated;
+
+    /// <inheritdoc />
+    public IReadOnlyList<PositionEvaluation> EvaluateGame(GameRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (record.Size != model.BoardSize)
+        {
+            throw new ArgumentException($"The model plays {model.BoardSize}x{model.BoardSize}; this game is {record.Size}x{record.Size}.", nameof(record));
+        }
+        var influence = new InfluenceEvaluator().EvaluateGame(record);
+        var positions = GamePositions.Sequence(record).Take(influence.Count).ToList();
+        var perPosition = InputPlanes.Count * record.Size * record.Size;
+        var planes = new float[Math.Min(Batch, positions.Count) * perPosition];
+        var evaluations = new List<PositionEvaluation>(positions.Count);
+        for (var start = 0; start < positions.Count; start += Batch)
+        {
+            var count = Math.Min(Batch, positions.Count - start);
+            for (var i = 0; i < count; i++)
+            {
+                InputPlanes.ToFloats(positions[start + i].Planes, planes.AsSpan(i * perPosition, perPosition));
+            }
+            var predictions = model.Predict(planes, count);
+            for (var i = 0; i < count; i++)
+            {
+                var index = start + i;
+                var forBlack = positions[index].ToMove == Color.Black ? predictions[i].Value : -predictions[i].Value;
+                evaluations.Add(influence[index] with { BlackValue = forBlack });
+            }
+        }
+        return evaluations;
+    }
+}

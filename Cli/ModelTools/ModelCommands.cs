@@ -18,6 +18,7 @@ internal static class ModelCommands
         model.Subcommands.Add(Train());
         model.Subcommands.Add(Export());
         model.Subcommands.Add(Eval());
+        model.Subcommands.Add(ModelCardCommand.Command());
         return model;
     }
 
@@ -148,7 +149,8 @@ internal static class ModelCommands
         var files = new Argument<string[]>("files") { Description = ".sgf or .sgf.gz collections", Arity = ArgumentArity.OneOrMore };
         var part = new Option<string>("--part") { Description = "all, validation (games never trained on) or training", DefaultValueFactory = _ => "all" };
         var limit = new Option<int>("--games") { Description = "At most this many games (0: all)", DefaultValueFactory = _ => 0 };
-        var command = new Command("eval", "Move accuracy (top-1/3/5), value accuracy and accuracy by game phase of a model on game records") { model, files, part, limit };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("eval", "Move accuracy (top-1/3/5), value accuracy and accuracy by game phase of a model on game records") { model, files, part, limit, threads };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files) ?? [];
@@ -167,7 +169,7 @@ internal static class ModelCommands
                 "training" => DataPart.Training,
                 var other => throw new CommandFailedException($"--part is all, validation or training, not '{other}'"),
             };
-            using var predictor = OnnxMovePredictor.Load(parse.GetValue(model)!);
+            using var predictor = OnnxMovePredictor.Load(parse.GetValue(model)!, Math.Max(1, parse.GetValue(threads)));
             var evaluation = new ModelEvaluation(predictor);
             var games = GameCollections.Read(paths, predictor.BoardSize, new GameSplit(), wanted);
             if (parse.GetValue(limit) > 0)

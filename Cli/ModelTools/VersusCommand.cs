@@ -19,32 +19,64 @@ internal static class VersusCommand
         var games = new Option<int>("--games") { Description = "Games (colours alternate, A black first)", DefaultValueFactory = _ => 20 };
         var size = new Option<int>("--size") { Description = "Board size", DefaultValueFactory = _ => 19 };
         var komi = new Option<double>("--komi") { Description = "Komi", DefaultValueFactory = _ => 7.5 };
+        var parallel = new Option<int>("--parallel") { Description = "Games at once, each with its own pair of engine processes", DefaultValueFactory = _ => 1 };
         var command = new Command("versus", "Two GTP engines play each other; engine A's win rate with a 95 % interval (engine B counts the final score)")
         {
-            engine, against, games, size, komi,
+            engine, against, games, size, komi, parallel,
         };
         command.SetAction(parse =>
         {
-            var (a, b) = (Start(parse.GetValue(engine)!), Start(parse.GetValue(against)!));
-            using (a)
-            using (b)
+            var total = parse.GetValue(games);
+            var workers = Math.Clamp(parse.GetValue(parallel), 1, Math.Max(1, total));
+            var next = 0;
+            var wins = 0;
+            var output = new object();
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            // Each worker owns one engine pair and takes the next game number; colours follow the game number, so the
+            // games played are the same whatever the parallelism.
+            Exception? failure = null;
+            var threads = Enumerable.Range(0, workers).Select(_ => new Thread(() =>
             {
-                var total = parse.GetValue(games);
-                var wins = 0;
-                for (var game = 1; game <= total; game++)
+                try
                 {
-                    var aIsBlack = game % 2 == 1;
-                    var result = GtpMatch.Play(aIsBlack ? a : b, aIsBlack ? b : a, parse.GetValue(size), parse.GetValue(komi), scorer: b);
-                    var aColor = aIsBlack ? Color.Black : Color.White;
-                    wins += result.Winner == aColor ? 1 : 0;
-                    var how = result.Resigned is { } r ? $"{r} resigned" : result.Score ?? "move limit";
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"game {game,3}: A {(aIsBlack ? "black" : "white")}, {result.Moves} moves, {how}: {(result.Winner == aColor ? "A" : result.Winner is null ? "nobody" : "B")} wins"));
+                    PlayGames();
                 }
-                var (low, high) = GtpMatch.WinRateInterval(wins, total);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"engine A won {wins} of {total} ({(double)wins / Math.Max(1, total):P1}; 95 % interval {low:P1} to {high:P1})"));
+                catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException or CommandFailedException)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                    Interlocked.Exchange(ref next, total); // the other workers stop after their game
+                }
+            })).ToList();
+            void PlayGames()
+            {
+                var (a, b) = (Start(parse.GetValue(engine)!), Start(parse.GetValue(against)!));
+                using (a)
+                using (b)
+                {
+                    for (var game = Interlocked.Increment(ref next); game <= total; game = Interlocked.Increment(ref next))
+                    {
+                        var aIsBlack = game % 2 == 1;
+                        var result = GtpMatch.Play(aIsBlack ? a : b, aIsBlack ? b : a, parse.GetValue(size), parse.GetValue(komi), scorer: b);
+                        var aColor = aIsBlack ? Color.Black : Color.White;
+                        var how = result.Resigned is { } r ? $"{r} resigned" : result.Score ?? "move limit";
+                        lock (output)
+                        {
+                            wins += result.Winner == aColor ? 1 : 0;
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"game {game,3}: A {(aIsBlack ? "black" : "white")}, {result.Moves} moves, {how}: {(result.Winner == aColor ? "A" : result.Winner is null ? "nobody" : "B")} wins ({started.Elapsed.TotalMinutes:0.0} min)"));
+                        }
+                    }
+                }
             }
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            if (failure is not null)
+            {
+                throw new CommandFailedException($"versus stopped: {failure.Message}", failure);
+            }
+            var (low, high) = GtpMatch.WinRateInterval(wins, total);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"engine A won {wins} of {total} ({(double)wins / Math.Max(1, total):P1}; 95 % interval {low:P1} to {high:P1})"));
             return 0;
         });
         return command;

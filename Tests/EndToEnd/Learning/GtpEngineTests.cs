@@ -52,4 +52,20 @@ public sealed class GtpEngineTests(ITestOutputHelper output) : IDisposable
         var rows = ours.Send("showboard").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(9, rows.Count(r => r.Length == 9 && r.All(c => c is '.' or 'X' or 'O')));
     }
+
+    [Fact]
+    public async Task VersusPlaysEveryGameOnceInParallelAndReportsTheWinRateWithItsInterval()
+    {
+        var gnugo = $"{GtpEngine.GnuGoPath} --mode gtp --level 1 --chinese-rules";
+        await using var versus = ChildProcess.StartDotnet("versus", ChildProcess.BuiltDll("Cli", "gorelay"),
+            ["versus", "--engine", gnugo, "--against", gnugo, "--games", "4", "--parallel", "2", "--size", "9", "--komi", "7"]);
+        Assert.True(await versus.WaitForExitAsync(TimeSpan.FromSeconds(300)) == 0, versus.Output);
+        output.WriteLine(versus.Output);
+        var games = versus.Output.Split('\n').Where(l => l.TrimStart().StartsWith("game ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, games.Count);
+        Assert.Equal(["1", "2", "3", "4"], games.Select(l => l.Split(':')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).Order(StringComparer.Ordinal));
+        var wins = games.Count(l => l.Contains(": A wins", StringComparison.Ordinal));
+        Assert.Contains($"engine A won {wins} of 4 (", versus.Output, StringComparison.Ordinal);
+        Assert.Contains("95 % interval", versus.Output, StringComparison.Ordinal);
+    }
 }

@@ -25,11 +25,11 @@ dll=.data/training/app/gorelay.dll
 if ! ls "$run"/step-* >/dev/null 2>&1 && ls models/training/baseline/step-* >/dev/null 2>&1; then
   mkdir -p "$run" && cp -r "$(ls -d models/training/baseline/step-* | sort | tail -1)" "$run"/
 fi
-# The run's length. 4,500 steps of 128 (576,000 positions, about 1.5 CPU-hours on this 2-core machine) is what one
+# The run's length. 4,000 steps of 128 (512,000 positions, about 1.3 CPU-hours on this 2-core machine) is what one
 # session can afford beside other work, and a cosine schedule only pays off once it has decayed: a short run that
 # finishes beats a long one stopped at its peak learning rate. Raise it (BASELINE_STEPS=...) to lengthen the run; a
 # resumed run stretches its schedule to the new total from where it stands.
-steps=${BASELINE_STEPS:-4500}
+steps=${BASELINE_STEPS:-4000}
 if ls "$run"/step-* >/dev/null 2>&1; then
   args=(--checkpoints "$run" --resume --steps "$steps")
 else

@@ -7,10 +7,12 @@ using OrleansGoRelay.Learning.Inference;
 using OrleansGoRelay.Learning.Model;
 using OrleansGoRelay.Learning.Onnx;
 using OrleansGoRelay.Tests.Go;
+using OrleansGoRelay.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace OrleansGoRelay.Tests.Learning;
 
-public sealed class ValueNetEvaluatorTests
+public sealed class ValueNetEvaluatorTests(ITestOutputHelper output)
 {
     [Fact]
     public void EveryPositionGetsTheValueHeadsVerdictFromBlacksSide()
@@ -36,5 +38,27 @@ public sealed class ValueNetEvaluatorTests
         var influence = new InfluenceEvaluator().EvaluateGame(game);
         Assert.Equal(influence[^1].BlackMargin, evaluations[^1].BlackMargin);
         Assert.Equal(GameClass.Standard, new GameAnalyzer(new ValueNetEvaluator(model)).Analyze(game with { BlackRank = null }).Class);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void WithTheShippedModelMostFoxProAmateurHandicapGamesAreTeachingAndWildEvenGamesAreDogfights()
+    {
+        using var model = OnnxMovePredictor.Load(Path.Combine(TestEnvironment.RepositoryRoot, "models", "baseline", "model-int8.onnx"), threads: 2);
+        var evaluator = new ValueNetEvaluator(model);
+        var analyzer = new GameAnalyzer(evaluator);
+        // Every 20th Fox game: about 500, a tenth of what the thresholds were calibrated on.
+        var games = GoData.Games.Where(g => g.File.EndsWith("fox-pro.sgf.gz", StringComparison.Ordinal)).Where((_, i) => i % 20 == 3)
+            .Select(g => (g.Record, Analysis: analyzer.Analyze(g.Record)))
+            .Select(g => new CalibrationGame(ClassificationCalibration.GroupOf(g.Record, g.Analysis, evaluator.Thresholds), g.Analysis.RatingDifferential, g.Analysis.SwingVariance))
+            .ToList();
+        var table = ClassificationCalibration.Confusion(games, evaluator.Thresholds);
+        var teaching = table.Share(ReferenceGroup.ProAmateurHandicap, GameClass.Teaching);
+        var wild = table.Share(ReferenceGroup.EvenWithLeadChange, GameClass.Dogfight);
+        var steady = table.Share(ReferenceGroup.EvenSteady, GameClass.Dogfight);
+        output.WriteLine($"{games.Count} Fox games: {teaching:P1} of pro-amateur handicap games teaching; dogfights: {wild:P0} of even games whose lead changed, {steady:P0} of steady ones");
+        Assert.True(games.Count(g => g.Group == ReferenceGroup.ProAmateurHandicap) > 250);
+        Assert.True(teaching >= 0.90, $"{teaching:P1} teaching");
+        Assert.True(wild > steady, $"dogfights: {wild:P0} of even games whose lead changed, {steady:P0} of steady ones");
     }
 }

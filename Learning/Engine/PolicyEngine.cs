@@ -8,13 +8,15 @@ namespace OrleansGoRelay.Learning.Engine;
 /// <summary>How the engine passes and resigns.</summary>
 /// <param name="ResignBelow">Resign when the value for the side to move stays under this (−1..1) for <paramref name="ResignAfter"/> moves in a row; −1 never resigns.</param>
 /// <param name="ResignAfter">Consecutive hopeless evaluations before resigning.</param>
-public sealed record EngineOptions(double ResignBelow = -0.95, int ResignAfter = 3);
+/// <param name="ResignBehindShare">Also hopeless, in the second half of the game: the area count (every stone alive) behind by more than this share of the board.</param>
+public sealed record EngineOptions(double ResignBelow = -0.95, int ResignAfter = 3, double ResignBehindShare = 0.25);
 
 /// <summary>
 /// A Go engine that plays the policy's best legal move: no search, one network evaluation per move. It never fills its
 /// own eye, passes when the policy prefers passing late in the game, when no other move remains, or when the opponent
-/// has passed and counting already favours it, and resigns when the value head has been hopeless for a few moves in a
-/// row (never in the first third of the game).
+/// has passed and counting already favours it, and resigns when its position has been hopeless for a few moves in a
+/// row (the value head below the threshold, or in the second half of the game the count far behind; never in the
+/// first third of the game).
 /// </summary>
 public sealed class PolicyEngine
 {
@@ -102,7 +104,12 @@ public sealed class PolicyEngine
         InputPlanes.ToFloats(planes, input);
         var prediction = _model.Predict(input, 1)[0];
 
-        _hopeless[player] = prediction.Value < _options.ResignBelow ? _hopeless[player] + 1 : 0;
+        // A small value head rarely reaches the extremes even in a lost game, so a count far behind late in the game is
+        // hopeless too (counting every stone alive only flatters the side whose dead stones are still on the board).
+        var lead = Count().Margin * (player == Color.Black ? 1 : -1);
+        var hopeless = prediction.Value < _options.ResignBelow
+            || (_options.ResignBelow > -1 && _moves.Count > area / 2 && lead < -_options.ResignBehindShare * area);
+        _hopeless[player] = hopeless ? _hopeless[player] + 1 : 0;
         if (_hopeless[player] >= _options.ResignAfter && _moves.Count > area / 3)
         {
             return null;
@@ -119,7 +126,6 @@ public sealed class PolicyEngine
             }
         }
         var opponentPassed = _moves.Count > 0 && _moves[^1].IsPass;
-        var lead = Count().Margin * (player == Color.Black ? 1 : -1);
         var pass = best < 0
             || (logits[area] >= logits[best] && _moves.Count >= area / 2)
             || (opponentPassed && lead > 0);

@@ -24,7 +24,7 @@ internal static class AnalysisCommands
         DefaultValueFactory = _ => "models/baseline/model-int8.onnx",
     };
 
-    private static IGameEvaluator? CreateEvaluator(string name, string model)
+    private static IGameEvaluator? CreateEvaluator(string name, string model, double? leadBand = null)
     {
         switch (name)
         {
@@ -34,7 +34,10 @@ internal static class AnalysisCommands
                 return new GnuGoEvaluator();
             case "value" when File.Exists(model):
                 // One thread per core: a collection is evaluated in batches of a game's positions.
-                return new ValueNetEvaluator(OnnxMovePredictor.Load(model, Environment.ProcessorCount));
+                return new ValueNetEvaluator(OnnxMovePredictor.Load(model, Environment.ProcessorCount))
+                {
+                    Thresholds = ValueNetEvaluator.Calibrated with { LeadBand = leadBand ?? ValueNetEvaluator.Calibrated.LeadBand },
+                };
             case "value":
                 Console.Error.WriteLine($"gorelay: {model}: no such model (--model M.onnx)");
                 return null;
@@ -51,14 +54,15 @@ internal static class AnalysisCommands
         var model = ModelOption();
         var calibrate = new Option<bool>("--calibrate") { Description = "Also calibrate the evaluator's thresholds on these games and print the variance distributions and confusion tables" };
         var every = new Option<int>("--every") { Description = "Analyse every n-th game only (a deterministic sample)", DefaultValueFactory = _ => 1 };
+        var leadBand = new Option<double?>("--lead-band") { Description = "For --evaluator value: how far from even the smoothed value must be for a side to lead (to try another before calibrating)" };
         var command = new Command("classify", "Count games per value class (teaching, dogfight, standard), with ratings taken from the ranks")
         {
-            files, evaluatorName, model, calibrate, every,
+            files, evaluatorName, model, calibrate, every, leadBand,
         };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(files) ?? [];
-            if (!GameFiles.AllExist(paths) || CreateEvaluator(parse.GetValue(evaluatorName)!, parse.GetValue(model)!) is not { } evaluator)
+            if (!GameFiles.AllExist(paths) || CreateEvaluator(parse.GetValue(evaluatorName)!, parse.GetValue(model)!, parse.GetValue(leadBand)) is not { } evaluator)
             {
                 return GameFiles.UsageError;
             }

@@ -99,7 +99,7 @@ internal static class ModelCommands
         var output = new Option<string>("--out") { Description = "The .onnx file to write", Required = true };
         var int8 = new Option<bool>("--int8") { Description = "Static int8 (QDQ), activations calibrated on training positions of the run's own data" };
         var calibrationPositions = new Option<int>("--calibration-positions") { Description = "Training positions for int8 calibration", DefaultValueFactory = _ => 2_000 };
-        var percentile = new Option<double>("--calibration-percentile") { Description = "Share of activation values (percent) inside each calibrated range", DefaultValueFactory = _ => 99.99 };
+        var percentile = new Option<double>("--calibration-percentile") { Description = "Share of activation values (percent) inside each calibrated range", DefaultValueFactory = _ => 99.999 };
         var command = new Command("export", "Write a checkpoint's network as an ONNX model (opset 17, batch norm folded; fp32 or static int8)")
         {
             checkpoint, output, int8, calibrationPositions, percentile,

@@ -29,7 +29,7 @@ public sealed record ActivationRange(float Min, float Max)
 /// <param name="Percentile">The share of values, in percent, inside the range at each end.</param>
 /// <param name="SamplesPerActivation">Values kept per activation to find the percentiles (a uniform stride through all of them).</param>
 /// <param name="BatchSize">Positions per calibration run.</param>
-public sealed record Int8Calibration(double Percentile = 99.99, int SamplesPerActivation = 1_000_000, int BatchSize = 64)
+public sealed record Int8Calibration(double Percentile = 99.999, int SamplesPerActivation = 1_000_000, int BatchSize = 64)
 {
     /// <summary>The ranges, by activation name, of the calibration graph's extra outputs over the given positions.</summary>
     internal IReadOnlyDictionary<string, ActivationRange> MeasureRanges(byte[] calibrationGraph, float[] planes, int count, int boardSize)

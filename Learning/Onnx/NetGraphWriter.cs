@@ -25,8 +25,8 @@ internal enum NetGraphMode
 /// consumer; convolution weights are int8 per output channel and biases int32 at scale s_input·s_weight, each behind a
 /// DequantizeLinear. A ReLU before a QuantizeLinear whose zero point is 0 is exact in uint8, and the runtime drops it.
 /// Weights use 7 bits (±63): on x86 without VNNI the u8×s8 kernel adds pairs of products in 16 bits
-/// (VPMADDUBSW), and 255·127·2 overflows them where 255·63·2 does not. The fully connected head layers (a small
-/// share of the work) stay fp32.
+/// (VPMADDUBSW), and 255·127·2 overflows them where 255·63·2 does not. The heads (their 1×1 convolutions and fully
+/// connected layers, a small share of the work) stay fp32.
 /// </para>
 /// </summary>
 internal sealed class NetGraphWriter
@@ -87,11 +87,13 @@ internal sealed class NetGraphWriter
             x = Activation(_graph.Node("Relu", [y], $"block{b}_out"));
         }
 
-        var policy = Activation(_graph.Node("Relu", [ConvBn(x, "_policyHead.conv", "_policyHead.bn", padding: 0)], "policy_relu"));
+        // The heads' 1×1 convolutions read the quantised trunk but write fp32: with 2 and 1 output channels they cost
+        // almost nothing, and every logit and the value depend on those few values.
+        var policy = _graph.Node("Relu", [ConvBn(x, "_policyHead.conv", "_policyHead.bn", padding: 0)], "policy_relu");
         policy = _graph.Node("Flatten", [Read(policy)], "policy_flat", OnnxGraph.Attribute("axis", 1L));
         _graph.Node("Gemm", [policy, Weight("_policy.weight"), Weight("_policy.bias")], "policy", OnnxGraph.Attribute("transB", 1L));
 
-        var value = Activation(_graph.Node("Relu", [ConvBn(x, "_valueHead.conv", "_valueHead.bn", padding: 0)], "value_relu"));
+        var value = _graph.Node("Relu", [ConvBn(x, "_valueHead.conv", "_valueHead.bn", padding: 0)], "value_relu");
         value = _graph.Node("Flatten", [Read(value)], "value_flat", OnnxGraph.Attribute("axis", 1L));
         value = _graph.Node("Gemm", [value, Weight("_valueHidden.weight"), Weight("_valueHidden.bias")], "value_hidden", OnnxGraph.Attribute("transB", 1L));
         value = _graph.Node("Relu", [value], "value_hidden_relu");

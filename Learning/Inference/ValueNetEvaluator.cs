@@ -17,16 +17,16 @@ public sealed class ValueNetEvaluator(OnnxMovePredictor model) : IGameEvaluator
     private const int Batch = 64;
 
     /// <summary>
-    /// Calibrated with <c>gorelay classify ../shared/data/fox-pro.sgf.gz --evaluator value --calibrate --every 5</c>
-    /// (2,070 games) with the shipped baseline (<c>models/baseline/model-int8.onnx</c>, step 4,000): teaching variance
-    /// below 0.00028, the 93rd percentile of the 1,265 pro-versus-amateur handicap games (93 % of them teaching). This
+    /// Calibrated with <c>gorelay classify ../shared/data/fox-pro.sgf.gz --evaluator value --calibrate --every 10</c>
+    /// (1,035 games) with the shipped baseline (<c>models/baseline/model-int8.onnx</c>, step 4,000, sha256 83132665…):
+    /// teaching variance below 0.00029, the 93rd percentile of the 632 pro-versus-amateur handicap games. This
     /// baseline's value head is nearly flat (swing variance p50 0.00017, a standard deviation of 0.013 per move): no even
     /// game's smoothed value left ±0.1, let alone ±0.5, so no lead changes to calibrate the dogfight line on, and it
     /// stays at 0.05, which no game reaches. Until a stronger value head, dogfights come from the influence evaluator.
     /// Recalibrate with the command above when the model changes: the thresholds belong to the model.
     /// </summary>
     public static ClassificationThresholds Calibrated { get; } = new(
-        TeachingMinDifferential: 200, TeachingMaxVariance: 0.00028, DogfightMaxDifferential: 50, DogfightMinVariance: 0.05, LeadBand: 0.5);
+        TeachingMinDifferential: 200, TeachingMaxVariance: 0.00029, DogfightMaxDifferential: 50, DogfightMinVariance: 0.05, LeadBand: 0.5);
 
     /// <inheritdoc />
     public string Name => "value";

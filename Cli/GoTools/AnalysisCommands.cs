@@ -87,7 +87,7 @@ internal static class AnalysisCommands
                 counts[analysis.Class]++;
                 unrated += analysis.RatingDifferential is null ? 1 : 0;
                 games++;
-                calibration.Add(new CalibrationGame(ClassificationCalibration.GroupOf(game.Record, analysis, evaluator.Thresholds), analysis.RatingDifferential, analysis.SwingVariance));
+                calibration.Add(CalibrationGame.Of(game.Record, analysis, evaluator.Thresholds));
             }
             Console.WriteLine($"games: {games:N0} (evaluator: {evaluator.Name}; {unrated:N0} without both ranks count as standard)");
             foreach (var (gameClass, count) in counts)

@@ -20,7 +20,15 @@ public enum ReferenceGroup
 /// <param name="Group">Its reference group.</param>
 /// <param name="Differential">The rating differential, or null.</param>
 /// <param name="Variance">The swing variance.</param>
-public sealed record CalibrationGame(ReferenceGroup Group, double? Differential, double Variance);
+public sealed record CalibrationGame(ReferenceGroup Group, double? Differential, double Variance)
+{
+    /// <summary>An analysed game, grouped by <see cref="ClassificationCalibration.GroupOf"/>.</summary>
+    public static CalibrationGame Of(GameRecord record, GameAnalysis analysis, ClassificationThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        return new(ClassificationCalibration.GroupOf(record, analysis, thresholds), analysis.RatingDifferential, analysis.SwingVariance);
+    }
+}
 
 /// <summary>The classes given to each reference group.</summary>
 /// <param name="Counts">Per group, per class, games.</param>

@@ -55,7 +55,7 @@ public sealed class ClassificationCalibrationTests(ITestOutputHelper output)
         var analyzer = new GameAnalyzer(new InfluenceEvaluator());
         var games = GoData.Games.Where(g => g.File.EndsWith("fox-pro.sgf.gz", StringComparison.Ordinal)).Where((_, i) => i % 5 == 0)
             .Select(g => (g.Record, Analysis: analyzer.Analyze(g.Record)))
-            .Select(g => new CalibrationGame(ClassificationCalibration.GroupOf(g.Record, g.Analysis, InfluenceEvaluator.Calibrated), g.Analysis.RatingDifferential, g.Analysis.SwingVariance))
+            .Select(g => CalibrationGame.Of(g.Record, g.Analysis, InfluenceEvaluator.Calibrated))
             .ToList();
         var table = ClassificationCalibration.Confusion(games, InfluenceEvaluator.Calibrated);
         var teaching = table.Share(ReferenceGroup.ProAmateurHandicap, GameClass.Teaching);

@@ -50,7 +50,7 @@ public sealed class ValueNetEvaluatorTests(ITestOutputHelper output)
         // Every 20th Fox game: about 500, a tenth of what the thresholds were calibrated on.
         var games = GoData.Games.Where(g => g.File.EndsWith("fox-pro.sgf.gz", StringComparison.Ordinal)).Where((_, i) => i % 20 == 3)
             .Select(g => (g.Record, Analysis: analyzer.Analyze(g.Record)))
-            .Select(g => new CalibrationGame(ClassificationCalibration.GroupOf(g.Record, g.Analysis, evaluator.Thresholds), g.Analysis.RatingDifferential, g.Analysis.SwingVariance))
+            .Select(g => CalibrationGame.Of(g.Record, g.Analysis, evaluator.Thresholds))
             .ToList();
         var table = ClassificationCalibration.Confusion(games, evaluator.Thresholds);
         var teaching = table.Share(ReferenceGroup.ProAmateurHandicap, GameClass.Teaching);

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using OrleansGoRelay.Learning.Data;
+using OrleansGoRelay.Learning.Federated.Clients;
+using OrleansGoRelay.Learning.Federated.Contributions;
+using OrleansGoRelay.Learning.Federated.Validation;
+
+namespace OrleansGoRelay.Learning.Federated.Simulation;
+
+/// <summary>
+/// A federated run on one machine, every stage real: clients sampled, each trains on its own positions with
+/// <see cref="LocalTrainer"/>, attackers send what their attack makes of their update, updates are compressed and
+/// decoded, clipped, checked, securely summed or aggregated by the chosen rule, noised, accounted and applied by the
+/// server optimiser; the model is measured on held-out games after every round, and the clients' contribution values
+/// feed the ledger's settlement. Everything random is seeded: the same options and data give the same report, to the bit
+/// (apart from times).
+/// </summary>
+public sealed class FederatedSimulation(IReadOnlyList<ClientData> clients, IReadOnlyList<TrainingPosition> validation, SimulationOptions options)
+{
+    /// <summary>The pool the report's settlement shares (1,000,000 units: MCP micro-units in the ledger's terms).</summary>
+    public const long SettlementPool = 1_000_000;
+
+    /// <summary>Called after each round.</summary>
+    public Action<RoundReport>? RoundFinished { get; init; }
+
+    /// <summary>Called as clients finish training within a round (done, of sampled).</summary>
+    public Action<int, int, int>? ClientTrained { get; init; }
+
+    /// <summary>Runs the rounds (until done, the privacy budget is spent, or cancelled).</summary>
+    public SimulationReport Run(CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(options);
+        if (clients.Count == 0)
+        {
+            throw new ArgumentException("A federation needs clients.", nameof(clients));
+        }
+        if (options.ClientsPerRound < 1 || options.ClientsPerRound > clients.Count)
+        {
+            throw new ArgumentException($"{options.ClientsPerRound} clients per round from a population of {clients.Count}.", nameof(options));
+        }
+        var clock = Stopwatch.StartNew();
+        var layout = ParameterLayout.Of(options.Net);
+        var global = layout.Initial(options.Seed);
+        using var shard = new ValidationShard(layout, [.. validation.Take(options.ValidationPositions)]);
+        using var shapleyShard = options.Shapley != ShapleyMethod.None ? new ValidationShard(layout, [.. validation.Take(options.ShapleyPositions)]) : null;
+        var parts = new SimulationParts(options, layout.Length, clients.Count);
+        var initial = shard.Score(global);
+        var rounds = new List<RoundReport>();
+        var stats = clients.Select((c, i) => new ClientStats(c, i < options.Malicious)).ToArray();
+        var index = clients.Select((c, i) => (c.ClientId, i)).ToDictionary(p => p.ClientId, p => p.i, StringComparer.Ordinal);
+        string? stopped = null;
+        var central = options.Strategy == "central";
+        var union = central ? clients.SelectMany(c => c.Positions).ToList() : null;
+
+        for (var round = 1; round <= options.Rounds; round++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                stopped = "cancelled";
+                break;
+            }
+            if (parts.BudgetExhaustedBefore(round) is { } why)
+            {
+                stopped = why;
+                break;
+            }
+            var stage = Stopwatch.StartNew();
+            var sampled = parts.Sample(clients, round);
+            var dropRandom = new Random(HashCode.Combine(options.Seed, round, 0xD7));
+            var dropped = sampled.Where(_ => dropRandom.NextDouble() < options.Dropout).ToHashSet(StringComparer.Ordinal);
+            var sampling = Lap(stage);
+
+            var results = new List<LocalTrainingResult>();
+            long bytesUp = 0;
+            double encoding = 0;
+            if (central)
+            {
+                // Centralised reference: one model over the union, as many training positions this round as the clients would have seen.
+                var steps = sampled.Sum(id => options.Local.StepsFor(clients[index[id]].Positions.Count));
+                results.Add(LocalTrainer.Train("central", layout, global, union!, options.Local with { Steps = steps, Seed = HashCode.Combine(options.Seed, round) }));
+                ClientTrained?.Invoke(round, 1, 1);
+            }
+            else
+            {
+                var done = 0;
+                foreach (var id in sampled)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var k = index[id];
+                    stats[k].Sampled++;
+                    if (dropped.Contains(id))
+                    {
+                        continue; // it never answers (with secure aggregation it drops after sharing its keys, before its masked input)
+                    }
+                    var local = options.Local with { Seed = HashCode.Combine(options.Seed, round, k) };
+                    var result = LocalTrainer.Train(id, layout, global, clients[k].Positions, local);
+                    if (stats[k].Malicious)
+                    {
+                        var attack = Attack.Default(options.Attack);
+                        result = result with { Update = result.Update with { Delta = attack.Apply(result.Update.Delta, HashCode.Combine(options.Seed, round, k, 0xA7)) } };
+                    }
+                    var encodeClock = Stopwatch.StartNew();
+                    if (options.SecureAggregation is null)
+                    {
+                        var (decoded, bytes) = parts.Transmit(id, result.Update.Delta);
+                        result = result with { Update = result.Update with { Delta = decoded } };
+                        bytesUp += bytes;
+                        stats[k].Bytes += bytes;
+                    }
+                    encoding += encodeClock.Elapsed.TotalSeconds;
+                    stats[k].Compute += result.Metrics.ComputeSeconds;
+                    results.Add(result);
+                    ClientTrained?.Invoke(round, ++done, sampled.Count);
+                }
+            }
+            var training = Lap(stage) - encoding;
+
+            // Clipping (differential privacy) comes first: what is validated and summed is what the accountant covers.
+            var updates = results.Select(r => r.Update).ToList();
+            var clipNorm = parts.ClipNorm;
+            if (options.Privacy is not null && !central)
+            {
+                updates = [.. updates.Select(parts.Clip)];
+            }
+            var privacy = Lap(stage);
+
+            var rejected = new HashSet<string>(StringComparer.Ordinal);
+            var flagged = 0;
+            float[]? centre = null;
+            if (!central && updates.Count >= 3 && options.SecureAggregation is null)
+            {
+                centre = parts.Median(updates);
+                if (options.ValidateUpdates)
+                {
+                    var checks = UpdateValidator.Check(updates, layout.Length, centre, parts.ValidationOptions,
+                        shapleyShard is null ? null : delta => shapleyShard.ScoreWith(global, delta).Loss - shapleyShard.Score(global).Loss);
+                    foreach (var check in checks)
+                    {
+                        var k = index[check.ClientId];
+                        stats[k].Cosines.Add(check.CosineToCentre);
+                        if (check.Verdict == UpdateVerdict.Rejected)
+                        {
+                            rejected.Add(check.ClientId);
+                            stats[k].Rejected++;
+                        }
+                        else if (check.Verdict == UpdateVerdict.Flagged)
+                        {
+                            flagged++;
+                            stats[k].Flagged++;
+                        }
+                    }
+                }
+                else
+                {
+                    foreach (var u in updates)
+                    {
+                        stats[index[u.ClientId]].Cosines.Add(VectorMath.Cosine(u.Delta, centre));
+                    }
+                }
+            }
+            var accepted = updates.Where(u => !rejected.Contains(u.ClientId)).ToList();
+            var validationTime = Lap(stage);
+
+            float[] aggregate;
+            double secure = 0;
+            int answered;
+            if (central)
+            {
+                aggregate = updates[0].Delta;
+                answered = sampled.Count;
+            }
+            else if (options.SecureAggregation is not null)
+            {
+                var (sum, survivors, bytes) = parts.SecureSum(accepted, dropped, round);
+                secure = Lap(stage);
+                aggregate = sum;
+                answered = survivors.Count;
+                bytesUp += bytes;
+                foreach (var id in survivors)
+                {
+                    stats[index[id]].Bytes += bytes / Math.Max(1, survivors.Count);
+                }
+                accepted = [.. accepted.Where(u => survivors.Contains(u.ClientId))];
+            }
+            else
+            {
+                answered = updates.Count;
+                aggregate = accepted.Count == 0 ? new float[layout.Length] : parts.Aggregate(accepted);
+            }
+            foreach (var u in central ? [] : accepted)
+            {
+                stats[index[u.ClientId]].Answered++;
+            }
+            var aggregation = Lap(stage);
+
+            double? noiseStd = null;
+            if (options.Privacy is not null && !central)
+            {
+                noiseStd = parts.AddNoise(aggregate, round, updates.Select(u => VectorMath.L2Norm(u.Delta)).ToList());
+            }
+            privacy += Lap(stage);
+
+            var previous = global;
+            global = parts.ServerStep(global, aggregate);
+            var score = shard.Score(global);
+            var evaluation = Lap(stage);
+
+            if (shapleyShard is not null && accepted.Count > 0)
+            {
+                var estimator = new ShapleyEstimator(set => set.Count == 0
+                    ? shapleyShard.Score(previous).Top1
+                    : shapleyShard.ScoreWith(previous, VectorMath.WeightedMean([.. set.Select(i => accepted[i].Delta)], [.. set.Select(i => (double)accepted[i].Examples)])).Top1);
+                var values = estimator.Estimate(options.Shapley, accepted.Count, options.ShapleyPermutations, HashCode.Combine(options.Seed, round, 0x5A));
+                for (var i = 0; i < accepted.Count; i++)
+                {
+                    stats[index[accepted[i].ClientId]].Shapley += values[i];
+                }
+            }
+            var contributions = Lap(stage);
+
+            var bytesDown = (long)sampled.Count * layout.Length * sizeof(float);
+            var report = new RoundReport(round, sampled.Count, answered, dropped.Count, rejected.Count, flagged,
+                rejected.Count(id => stats[index[id]].Malicious), score.Top1, score.Loss, parts.Epsilon, options.Privacy is null ? null : clipNorm, noiseStd,
+                bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions));
+            rounds.Add(report);
+            RoundFinished?.Invoke(report);
+        }
+
+        var summaries = stats.Select(s => new ClientSummary(s.Data.ClientId, s.Data.Games, s.Data.Positions.Count, s.Malicious, s.Sampled, s.Answered,
+            s.Rejected, s.Flagged, s.Compute, s.Bytes, s.Cosines.Count > 0 ? s.Cosines.Average() : 0, s.Shapley)).ToList();
+        var observations = summaries.Where(s => s.RoundsSampled > 0).Select(s => new ClientObservation(s.ClientId, s.ComputeSeconds, s.MeanCosineToCentre,
+            s.BytesTransmitted, s.RoundsAnswered, s.RoundsSampled, options.Shapley == ShapleyMethod.None ? null : s.Shapley)).ToList();
+        var settlement = ContributionValues.Settle(SettlementPool, observations, options.Shapley == ShapleyMethod.None ? QualitySource.Agreement : QualitySource.Shapley);
+        return new SimulationReport(options, layout.Length, clients.Count, clients.Sum(c => (long)c.Positions.Count), shard.Count, initial.Top1,
+            rounds, summaries, parts.NoiseMultiplier, settlement, stopped, clock.Elapsed.TotalSeconds);
+    }
+
+    private static double Lap(Stopwatch stage)
+    {
+        var seconds = stage.Elapsed.TotalSeconds;
+        stage.Restart();
+        return seconds;
+    }
+
+    private sealed class ClientStats(ClientData data, bool malicious)
+    {
+        public ClientData Data { get; } = data;
+        public bool Malicious { get; } = malicious;
+        public int Sampled { get; set; }
+        public int Answered { get; set; }
+        public int Rejected { get; set; }
+        public int Flagged { get; set; }
+        public double Compute { get; set; }
+        public long Bytes { get; set; }
+        public double Shapley { get; set; }
+        public List<double> Cosines { get; } = [];
+    }
+}

@@ -16,6 +16,7 @@ root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.ModelCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.GtpCommand.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.VersusCommand.Command());
+root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.FlCommands.Command());
 root.Subcommands.Add(PlayCommands.Play());
 root.Subcommands.Add(PlayCommands.Match());
 root.Subcommands.Add(ReplayCommand.Command());

@@ -145,7 +145,8 @@ internal static class FlCommands
             var simulation = new FederatedSimulation(data.Clients, data.Validation, options)
             {
                 RoundFinished = r => Console.WriteLine(Row(r, options.Rounds)),
-                ClientTrained = (round, done, of) => Console.Error.Write($"\rround {round}/{options.Rounds}: {done}/{of} clients trained   "),
+                // A live count on a terminal; in a log the round rows are the progress.
+                ClientTrained = Console.IsErrorRedirected ? null : (round, done, of) => Console.Error.Write($"\rround {round}/{options.Rounds}: {done}/{of} clients trained   "),
             };
             SimulationReport result;
             try
@@ -156,11 +157,14 @@ internal static class FlCommands
             {
                 throw new CommandFailedException(e.Message, e);
             }
-            Console.Error.Write("\r" + new string(' ', 48) + "\r");
+            if (!Console.IsErrorRedirected)
+            {
+                Console.Error.Write("\r" + new string(' ', 48) + "\r");
+            }
             var path = parse.GetValue(report)!;
             File.WriteAllText(path, JsonSerializer.Serialize(result, ReportJson));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"fl simulate: {result.Rounds.Count} rounds in {result.Seconds:N0} s; held-out top-1 {result.InitialTop1:P2} -> {result.FinalTop1:P2}{(result.NoiseMultiplier is { } z ? $"; noise multiplier {z:G3}, ε {result.Rounds.LastOrDefault()?.Epsilon:G3} at δ {options.Privacy!.Delta:G2}" : "")}{(result.StoppedBecause is { } why ? $"; stopped: {why}" : "")}; report {path}"));
+                $"fl simulate: {result.Rounds.Count} rounds in {result.Seconds:N0} s; held-out top-1 {result.InitialTop1:P2} -> {result.FinalTop1:P2}{(result.NoiseMultiplier is { } z ? $"; noise multiplier {z:G3}, ε {(result.Rounds.Count > 0 ? result.Rounds[^1].Epsilon : null):G3} at δ {options.Privacy!.Delta:G2}" : "")}{(result.StoppedBecause is { } why ? $"; stopped: {why}" : "")}; report {path}"));
             return Task.FromResult(0);
         });
         return command;

@@ -14,19 +14,14 @@ namespace OrleansGoRelay.Learning.Federated.Simulation;
 /// feed the ledger's settlement. Everything random is seeded: the same options and data give the same report, to the bit
 /// (apart from times).
 /// </summary>
-public sealed class FederatedSimulation(IReadOnlyList<ClientData> clients, IReadOnlyList<TrainingPosition> validation, SimulationOptions options)
+public sealed class FederatedSimulation
 {
-    /// <summary>The pool the report's settlement shares (1,000,000 units: MCP micro-units in the ledger's terms).</summary>
-    public const long SettlementPool = 1_000_000;
+    private readonly IReadOnlyList<ClientData> _clients;
+    private readonly IReadOnlyList<TrainingPosition> _validation;
+    private readonly SimulationOptions _options;
 
-    /// <summary>Called after each round.</summary>
-    public Action<RoundReport>? RoundFinished { get; init; }
-
-    /// <summary>Called as clients finish training within a round (done, of sampled).</summary>
-    public Action<int, int, int>? ClientTrained { get; init; }
-
-    /// <summary>Runs the rounds (until done, the privacy budget is spent, or cancelled).</summary>
-    public SimulationReport Run(CancellationToken cancellationToken)
+    /// <summary>A run of <paramref name="options"/> over <paramref name="clients"/>, measured on <paramref name="validation"/>.</summary>
+    public FederatedSimulation(IReadOnlyList<ClientData> clients, IReadOnlyList<TrainingPosition> validation, SimulationOptions options)
     {
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(validation);
@@ -39,6 +34,28 @@ public sealed class FederatedSimulation(IReadOnlyList<ClientData> clients, IRead
         {
             throw new ArgumentException($"{options.ClientsPerRound} clients per round from a population of {clients.Count}.", nameof(options));
         }
+        if (options.Rounds < 1)
+        {
+            throw new ArgumentException($"{options.Rounds} rounds: at least one.", nameof(options));
+        }
+        _clients = clients;
+        _validation = validation;
+        _options = options;
+    }
+
+    /// <summary>The pool the report's settlement shares (1,000,000 units: MCP micro-units in the ledger's terms).</summary>
+    public const long SettlementPool = 1_000_000;
+
+    /// <summary>Called after each round.</summary>
+    public Action<RoundReport>? RoundFinished { get; init; }
+
+    /// <summary>Called as clients finish training within a round (done, of sampled).</summary>
+    public Action<int, int, int>? ClientTrained { get; init; }
+
+    /// <summary>Runs the rounds (until done, the privacy budget is spent, or cancelled).</summary>
+    public SimulationReport Run(CancellationToken cancellationToken)
+    {
+        var (clients, validation, options) = (_clients, _validation, _options);
         var clock = Stopwatch.StartNew();
         var layout = ParameterLayout.Of(options.Net);
         var global = layout.Initial(options.Seed);
@@ -233,7 +250,8 @@ public sealed class FederatedSimulation(IReadOnlyList<ClientData> clients, IRead
             s.BytesTransmitted, s.RoundsAnswered, s.RoundsSampled, options.Shapley == ShapleyMethod.None ? null : s.Shapley)).ToList();
         var settlement = ContributionValues.Settle(SettlementPool, observations, options.Shapley == ShapleyMethod.None ? QualitySource.Agreement : QualitySource.Shapley);
         return new SimulationReport(options, layout.Length, clients.Count, clients.Sum(c => (long)c.Positions.Count), shard.Count, initial.Top1,
-            rounds, summaries, parts.NoiseMultiplier, settlement, stopped, clock.Elapsed.TotalSeconds);
+            rounds, summaries, parts.NoiseMultiplier, settlement, stopped, clock.Elapsed.TotalSeconds,
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(global.AsSpan()))));
     }
 
     private static double Lap(Stopwatch stage)

@@ -47,10 +47,11 @@ public sealed record ClientSummary(
 /// <param name="Settlement">A 1,000,000-unit contribution pool settled by the ledger's 80 % / 20 % / quality-bonus rule.</param>
 /// <param name="StoppedBecause">Why the run ended before its last round, if it did.</param>
 /// <param name="Seconds">Wall time of the run.</param>
+/// <param name="FinalModelSha256">SHA-256 of the final weight vector (little-endian floats): equal runs, equal hashes.</param>
 public sealed record SimulationReport(
     SimulationOptions Options, int Parameters, int Population, long TrainingPositions, int ValidationPositions, double InitialTop1,
     IReadOnlyList<RoundReport> Rounds, IReadOnlyList<ClientSummary> Clients, double? NoiseMultiplier, IReadOnlyList<SplitLeg> Settlement,
-    string? StoppedBecause, double Seconds)
+    string? StoppedBecause, double Seconds, string FinalModelSha256)
 {
     /// <summary>The last round's held-out top-1 (the initial one when no round ran).</summary>
     public double FinalTop1 => Rounds.Count > 0 ? Rounds[^1].Top1 : InitialTop1;

@@ -267,7 +267,7 @@ public sealed class DifferentiallyPrivateAggregator : IAggregationRule
                 below++;
             }
             var weight = WeightOf(updates[k].Examples, _options.WeightCap);
-            scales[k] = (float)(weight * L2Clipping.Factor(norms[k], clipNorm) / _options.ExpectedRoundWeight);
+            scales[k] = (float)(weight * L2Clipping.Factor(norms[k], clipNorm));
         }
 
         var aggregate = new float[length];
@@ -286,17 +286,37 @@ public sealed class DifferentiallyPrivateAggregator : IAggregationRule
                 }
             }
         });
+        Release(aggregate, updates.Count, below, clipped, nonFinite);
+        return aggregate;
+    }
 
+    /// <summary>
+    /// The release half of a round, for a sum computed elsewhere (secure aggregation: the server only ever holds the sum
+    /// of the clients' clipped, weighted deltas): divides <paramref name="weightedClippedSum"/> by qW in place, adds the
+    /// noise, moves the clip norm (from <paramref name="below"/>, the clients whose norm was within it, itself summed
+    /// securely) and accounts the step. The caller must have clipped every delta to <see cref="ClipNorm"/>.
+    /// </summary>
+    public void Release(float[] weightedClippedSum, int clients, int below, int clipped = 0, int nonFinite = 0)
+    {
+        ArgumentNullException.ThrowIfNull(weightedClippedSum);
+        if (!CanAffordRound)
+        {
+            var budget = _options.Budget!;
+            throw new AggregationRefusedException(
+                $"The privacy budget (ε = {budget.Epsilon}, δ = {budget.Delta}) is exhausted: {EpsilonSpent:G4} spent after {Round} rounds, one more would reach {EpsilonAfterNextRound:G4}.");
+        }
+        var clipNorm = ClipNorm;
+        TensorPrimitives.Multiply(weightedClippedSum, (float)(1 / _options.ExpectedRoundWeight), weightedClippedSum);
         var noiseDeviation = NoiseStandardDeviation;
         var round = Round;
-        GaussianNoise.Add(aggregate, noiseDeviation, _seed, 2 * (ulong)round);
+        GaussianNoise.Add(weightedClippedSum, noiseDeviation, _seed, 2 * (ulong)round);
 
         double? noisedFraction = null;
         var nextClipNorm = clipNorm;
         if (_options.AdaptiveClipping is { } adaptive)
         {
             var countNoise = new SeededGaussian(_seed, 2 * (ulong)round + 1).NextStandardNormal();
-            var fraction = AdaptiveClipping.NoisedFractionBelow(below, updates.Count, _options.ExpectedClientsPerRound, adaptive.CountNoiseStandardDeviation, countNoise);
+            var fraction = AdaptiveClipping.NoisedFractionBelow(below, clients, _options.ExpectedClientsPerRound, adaptive.CountNoiseStandardDeviation, countNoise);
             noisedFraction = fraction;
             nextClipNorm = AdaptiveClipping.NextClipNorm(clipNorm, fraction, adaptive);
         }
@@ -305,8 +325,7 @@ public sealed class DifferentiallyPrivateAggregator : IAggregationRule
         ClipNorm = nextClipNorm;
         Round = round + 1;
         LastRound = new DpRoundReport(
-            round, updates.Count, clipped, nonFinite, clipNorm, DeltaNoiseMultiplier, noiseDeviation,
+            round, clients, clipped, nonFinite, clipNorm, DeltaNoiseMultiplier, noiseDeviation,
             noisedFraction, nextClipNorm, EpsilonSpent, ReportingDelta);
-        return aggregate;
     }
 }

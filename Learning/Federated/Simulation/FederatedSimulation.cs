@@ -211,12 +211,7 @@ public sealed class FederatedSimulation
             }
             var aggregation = Lap(stage);
 
-            double? noiseStd = null;
-            if (options.Privacy is not null && !central)
-            {
-                noiseStd = parts.AddNoise(aggregate, round, updates.Select(u => VectorMath.L2Norm(u.Delta)).ToList());
-            }
-            privacy += Lap(stage);
+            var noiseStd = options.Privacy is not null && !central ? parts.LastNoiseStd : null;
 
             var previous = global;
             global = parts.ServerStep(global, aggregate);
@@ -236,7 +231,7 @@ public sealed class FederatedSimulation
             }
             var contributions = Lap(stage);
 
-            var bytesDown = (long)sampled.Count * layout.Length * sizeof(float);
+            var bytesDown = central ? 0 : (long)sampled.Count * layout.Length * sizeof(float);
             var report = new RoundReport(round, sampled.Count, answered, dropped.Count, rejected.Count, flagged,
                 rejected.Count(id => stats[index[id]].Malicious), score.Top1, score.Loss, parts.Epsilon, options.Privacy is null ? null : clipNorm, noiseStd,
                 bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions));

@@ -1,5 +1,6 @@
 using OrleansGoRelay.Learning.Federated.Aggregation;
 using OrleansGoRelay.Learning.Federated.Compression;
+using OrleansGoRelay.Learning.Federated.Privacy;
 using OrleansGoRelay.Learning.Federated.Validation;
 
 namespace OrleansGoRelay.Learning.Federated.Simulation;
@@ -20,6 +21,7 @@ internal sealed class SimulationParts
     private readonly IServerOptimizer _server;
     private readonly Dictionary<string, IUpdateCodec> _codecs = new(StringComparer.Ordinal);
     private readonly double _samplingRate;
+    private readonly DifferentiallyPrivateAggregator? _dp;
 
     public SimulationParts(SimulationOptions options, int length, int population)
     {
@@ -32,6 +34,21 @@ internal sealed class SimulationParts
         _rule = strategy == "central" ? null : AggregationRules.Create(strategy, options.ByzantineF, options.TrimBeta);
         _server = ServerOptimizers.Create(options.ServerOptimizer, options.ServerLearningRate);
         _ = UpdateCodecs.Create(CodecName, null); // an unknown name fails here, before any training
+        if (options.Privacy is { } privacy)
+        {
+            // Uniform client weights (w = 1): the aggregate is the sum of clipped deltas over the expected clients per round.
+            NoiseMultiplier = privacy.NoiseMultiplier ?? RdpAccountant.NoiseMultiplierFor(privacy.Epsilon, privacy.Delta, _samplingRate, options.Rounds);
+            // Andrew et al.'s recommended learning rate and count noise (m/20), aimed at the asked quantile.
+            var recommended = AdaptiveClippingOptions.Recommended(options.ClientsPerRound);
+            _dp = new DifferentiallyPrivateAggregator(new DpFedAvgOptions(privacy.ClipNorm, NoiseMultiplier.Value, _samplingRate, population)
+            {
+                Seed = (ulong)options.Seed,
+                Budget = new PrivacyBudget(privacy.Epsilon, privacy.Delta),
+                AdaptiveClipping = privacy.AdaptiveQuantile is { } quantile
+                    ? new AdaptiveClippingOptions(quantile, recommended.LearningRate, recommended.CountNoiseStandardDeviation)
+                    : null,
+            });
+        }
         ValidationOptions = new UpdateValidationOptions(MaxNorm: options.Privacy?.ClipNorm * 1.0001 ?? double.PositiveInfinity);
     }
 
@@ -39,10 +56,10 @@ internal sealed class SimulationParts
     public double? NoiseMultiplier { get; }
 
     /// <summary>The current clipping bound S, with differential privacy.</summary>
-    public double? ClipNorm { get; private set; }
+    public double? ClipNorm => _dp?.ClipNorm;
 
     /// <summary>ε spent so far at the budget's δ, with differential privacy.</summary>
-    public double? Epsilon => _length < 0 ? 0 : null;
+    public double? Epsilon => _dp?.EpsilonSpent;
 
     public UpdateValidationOptions ValidationOptions { get; }
 
@@ -50,7 +67,12 @@ internal sealed class SimulationParts
 
     /// <summary>Why round <paramref name="round"/> must not run (its privacy cost would overspend the budget), or null.</summary>
     public string? BudgetExhaustedBefore(int round) =>
-        _length < 0 ? $"{round}" : null;
+        _dp is { CanAffordRound: false }
+            ? $"privacy budget: round {round} would take ε to {_dp.EpsilonAfterNextRound:G3}, past {_options.Privacy!.Epsilon:G3} (spent {_dp.EpsilonSpent:G3})"
+            : null;
+
+    /// <summary>The noise's deviation per coordinate in the last round, with differential privacy.</summary>
+    public double? LastNoiseStd => _dp?.LastRound?.NoiseStandardDeviation;
 
     public IReadOnlyList<string> Sample(IReadOnlyList<ClientData> clients, int round) =>
         _sampler.Sample([.. clients.Select(c => new SamplingCandidate(c.ClientId, c.Positions.Count))], round);
@@ -68,14 +90,12 @@ internal sealed class SimulationParts
 
     public float[] Median(IReadOnlyList<ClientUpdate> updates) => _median.Aggregate(updates);
 
-    public float[] Aggregate(IReadOnlyList<ClientUpdate> updates)
-    {
-        return _rule!.Aggregate(updates);
-    }
+    /// <summary>The round's aggregate: DP-FedAvg (clipped, noised, accounted) with differential privacy, else the rule's.</summary>
+    public float[] Aggregate(IReadOnlyList<ClientUpdate> updates) => _dp is not null ? _dp.Aggregate(updates) : _rule!.Aggregate(updates);
 
     public float[] ServerStep(float[] global, float[] aggregate) => _server.Apply(global, aggregate);
 
-    public ClientUpdate Clip(ClientUpdate u) => throw new NotSupportedException("TEMP");
-    public double AddNoise(float[] a, int round, IReadOnlyList<double> norms) => throw new NotSupportedException("TEMP");
+    /// <summary>The update clipped to the current bound (what the validation then sees and DP-FedAvg sums).</summary>
+    public ClientUpdate Clip(ClientUpdate update) => update with { Delta = L2Clipping.Clip(update.Delta, _dp!.ClipNorm).Delta };
     public (float[] Sum, IReadOnlyCollection<string> Survivors, long Bytes) SecureSum(IReadOnlyList<ClientUpdate> u, IReadOnlySet<string> d, int round) => throw new NotSupportedException("TEMP");
 }

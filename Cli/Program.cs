@@ -11,6 +11,7 @@ bench.Subcommands.Add(GoBenchmark.Command());
 bench.Subcommands.Add(LedgerBenchmark.Command());
 bench.Subcommands.Add(RelayBenchmark.Command());
 bench.Subcommands.Add(ModelBenchmark.Command());
+bench.Subcommands.Add(SecureAggregationBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.ModelCommands.Command());

@@ -30,6 +30,7 @@ internal static class FlCommands
         var strategy = new Option<string>("--strategy") { Description = "fedavg, fedprox, median, trimmed-mean, krum, multi-krum, bulyan, or central (the centralised reference on the union)", DefaultValueFactory = _ => "fedavg" };
         var server = new Option<string>("--server-optimizer") { Description = "sgd, fedadam or fedyogi", DefaultValueFactory = _ => "sgd" };
         var serverLr = new Option<double>("--server-lr") { Description = "Server learning rate", DefaultValueFactory = _ => 1.0 };
+        var serverMomentum = new Option<double>("--server-momentum") { Description = "Server SGD momentum (DP-FedAvg uses 0.9 to average the noise over rounds)", DefaultValueFactory = _ => 0 };
         var f = new Option<int>("--f") { Description = "Attackers Krum and Bulyan tolerate (default: the --malicious count)", DefaultValueFactory = _ => -1 };
         var beta = new Option<double>("--beta") { Description = "Trimmed mean's β", DefaultValueFactory = _ => 0.2 };
         var mu = new Option<double>("--mu") { Description = "FedProx's proximal μ (fedprox's default 0.01)", DefaultValueFactory = _ => -1 };
@@ -65,7 +66,7 @@ internal static class FlCommands
         var report = new Option<string>("--report") { Description = "Write the JSON report here", DefaultValueFactory = _ => "fl-report.json" };
         var command = new Command("simulate", "Run federated rounds on this machine over the shared games dealt to clients by player; prints each round, writes a JSON report")
         {
-            files, clients, perRound, stake, rounds, strategy, server, serverLr, f, beta, mu, localSteps, localEpochs, batch, lr, momentum,
+            files, clients, perRound, stake, rounds, strategy, server, serverLr, serverMomentum, f, beta, mu, localSteps, localEpochs, batch, lr, momentum,
             epsilon, delta, clip, adaptive, noise, secagg, neighbours, malicious, attack, dropout, codec, topk, validate, shapley, permutations,
             size, blocks, channels, games, share, stride, validation, seed, threads, report,
         };
@@ -124,9 +125,19 @@ internal static class FlCommands
                 shapleyMethod,
                 parse.GetValue(permutations),
                 parse.GetValue(validation),
-                Seed: parse.GetValue(seed));
+                Seed: parse.GetValue(seed))
+            {
+                ServerMomentum = parse.GetValue(serverMomentum),
+            };
             TorchSharp.torch.set_num_threads(parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount);
 
+            if (options.Privacy is { } dp)
+            {
+                var q = (double)options.ClientsPerRound / population;
+                var multiplier = dp.NoiseMultiplier ?? Learning.Federated.Privacy.RdpAccountant.NoiseMultiplierFor(dp.Epsilon, dp.Delta, q, options.Rounds);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"fl simulate: differential privacy ε ≤ {dp.Epsilon:G3} at δ {dp.Delta:G2} over {options.Rounds} rounds of q = {q:G3}: noise multiplier z = {multiplier:G4}, noise σ = z·S/(qN) = {multiplier * dp.ClipNorm / options.ClientsPerRound:G3} per coordinate (S = {dp.ClipNorm:G3}{(dp.AdaptiveQuantile is { } g ? $", adaptive to the {g:G2} quantile" : "")})"));
+            }
             Console.Error.WriteLine($"fl simulate: reading up to {parse.GetValue(games):N0} games and dealing them to {population} clients by player ...");
             SimulationData data;
             try
@@ -136,7 +147,7 @@ internal static class FlCommands
             }
             catch (ArgumentException e)
             {
-                throw new CommandFailedException(e.Message, e);
+                throw new CommandFailedException(WithoutParameter(e), e);
             }
             var sizes = data.Clients.Select(c => c.Positions.Count).Order().ToArray();
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -155,7 +166,7 @@ internal static class FlCommands
             }
             catch (Exception e) when (e is ArgumentException or Learning.Federated.AggregationRefusedException)
             {
-                throw new CommandFailedException(e.Message, e);
+                throw new CommandFailedException(WithoutParameter(e), e);
             }
             if (!Console.IsErrorRedirected)
             {
@@ -169,6 +180,10 @@ internal static class FlCommands
         });
         return command;
     }
+
+    /// <summary>The message without .NET's "(Parameter 'x')" tail: the user named no parameter x.</summary>
+    private static string WithoutParameter(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     private static readonly JsonSerializerOptions ReportJson = new(ApiJson.Options) { WriteIndented = true };
 

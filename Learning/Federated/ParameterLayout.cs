@@ -9,7 +9,11 @@ namespace OrleansGoRelay.Learning.Federated;
 /// <param name="Shape">Its shape.</param>
 /// <param name="Offset">Where it starts in the flat vector.</param>
 /// <param name="Length">How many floats it has.</param>
-public sealed record ParameterTensor(string Name, long[] Shape, int Offset, int Length);
+public sealed record ParameterTensor(string Name, long[] Shape, int Offset, int Length)
+{
+    /// <summary>Whether it is a batch norm's running statistic (moved by the data seen, not by gradients).</summary>
+    public bool IsStatistic => Name.Contains("running_", StringComparison.Ordinal);
+}
 
 /// <summary>
 /// The flat parameter vector federated rounds exchange for one <see cref="NetConfig"/>: every floating-point tensor of

@@ -84,7 +84,7 @@ public sealed class FederatedSimulation
             }
             var stage = Stopwatch.StartNew();
             var sampled = parts.Sample(clients, round);
-            var dropRandom = new Random(HashCode.Combine(options.Seed, round, 0xD7));
+            var dropRandom = new Random(SeedMix.Of(options.Seed, round, 0xD7));
             var dropped = sampled.Where(_ => dropRandom.NextDouble() < options.Dropout).ToHashSet(StringComparer.Ordinal);
             var sampling = Lap(stage);
 
@@ -95,7 +95,7 @@ public sealed class FederatedSimulation
             {
                 // Centralised reference: one model over the union, as many training positions this round as the clients would have seen.
                 var steps = sampled.Sum(id => options.Local.StepsFor(clients[index[id]].Positions.Count));
-                results.Add(LocalTrainer.Train("central", layout, global, union!, options.Local with { Steps = steps, Seed = HashCode.Combine(options.Seed, round) }));
+                results.Add(LocalTrainer.Train("central", layout, global, union!, options.Local with { Steps = steps, Seed = SeedMix.Of(options.Seed, round) }));
                 ClientTrained?.Invoke(round, 1, 1);
             }
             else
@@ -110,12 +110,12 @@ public sealed class FederatedSimulation
                     {
                         continue; // it never answers (with secure aggregation it drops after sharing its keys, before its masked input)
                     }
-                    var local = options.Local with { Seed = HashCode.Combine(options.Seed, round, k) };
+                    var local = options.Local with { Seed = SeedMix.Of(options.Seed, round, k) };
                     var result = LocalTrainer.Train(id, layout, global, clients[k].Positions, local);
                     if (stats[k].Malicious)
                     {
                         var attack = Attack.Default(options.Attack);
-                        result = result with { Update = result.Update with { Delta = attack.Apply(result.Update.Delta, HashCode.Combine(options.Seed, round, k, 0xA7)) } };
+                        result = result with { Update = result.Update with { Delta = attack.Apply(result.Update.Delta, SeedMix.Of(options.Seed, round, k, 0xA7)) } };
                     }
                     var encodeClock = Stopwatch.StartNew();
                     if (options.SecureAggregation is null)
@@ -180,6 +180,7 @@ public sealed class FederatedSimulation
             var validationTime = Lap(stage);
 
             float[] aggregate;
+            string? refused = null;
             double secure = 0;
             int answered;
             if (central)
@@ -189,16 +190,28 @@ public sealed class FederatedSimulation
             }
             else if (options.SecureAggregation is not null)
             {
-                var (sum, survivors, bytes) = parts.SecureSum(accepted, dropped, round);
-                secure = Lap(stage);
-                aggregate = sum;
-                answered = survivors.Count;
-                bytesUp += bytes;
-                foreach (var id in survivors)
+                try
                 {
-                    stats[index[id]].Bytes += bytes / Math.Max(1, survivors.Count);
+                    var (sum, survivors, bytes) = parts.SecureSum(accepted, sampled, dropped, round);
+                    aggregate = sum;
+                    answered = survivors.Count;
+                    bytesUp += bytes;
+                    foreach (var id in survivors)
+                    {
+                        stats[index[id]].Bytes += bytes / Math.Max(1, survivors.Count);
+                    }
+                    accepted = [.. accepted.Where(u => survivors.Contains(u.ClientId))];
                 }
-                accepted = [.. accepted.Where(u => survivors.Contains(u.ClientId))];
+                catch (AggregationRefusedException e)
+                {
+                    // Too few survivors to unmask: the round produces no model (never a wrong one) and the next round starts
+                    // from the same weights, as a coordinator would after a failed round.
+                    refused = e.Message;
+                    aggregate = new float[layout.Length];
+                    answered = 0;
+                    accepted = [];
+                }
+                secure = Lap(stage);
             }
             else
             {
@@ -214,7 +227,10 @@ public sealed class FederatedSimulation
             var noiseStd = options.Privacy is not null && !central ? parts.LastNoiseStd : null;
 
             var previous = global;
-            global = parts.ServerStep(global, aggregate);
+            if (refused is null)
+            {
+                global = parts.ServerStep(global, aggregate);
+            }
             var score = shard.Score(global);
             var evaluation = Lap(stage);
 
@@ -223,7 +239,7 @@ public sealed class FederatedSimulation
                 var estimator = new ShapleyEstimator(set => set.Count == 0
                     ? shapleyShard.Score(previous).Top1
                     : shapleyShard.ScoreWith(previous, VectorMath.WeightedMean([.. set.Select(i => accepted[i].Delta)], [.. set.Select(i => (double)accepted[i].Examples)])).Top1);
-                var values = estimator.Estimate(options.Shapley, accepted.Count, options.ShapleyPermutations, HashCode.Combine(options.Seed, round, 0x5A));
+                var values = estimator.Estimate(options.Shapley, accepted.Count, options.ShapleyPermutations, SeedMix.Of(options.Seed, round, 0x5A));
                 for (var i = 0; i < accepted.Count; i++)
                 {
                     stats[index[accepted[i].ClientId]].Shapley += values[i];
@@ -234,7 +250,7 @@ public sealed class FederatedSimulation
             var bytesDown = central ? 0 : (long)sampled.Count * layout.Length * sizeof(float);
             var report = new RoundReport(round, sampled.Count, answered, dropped.Count, rejected.Count, flagged,
                 rejected.Count(id => stats[index[id]].Malicious), score.Top1, score.Loss, parts.Epsilon, options.Privacy is null ? null : clipNorm, noiseStd,
-                bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions));
+                bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions), refused);
             rounds.Add(report);
             RoundFinished?.Invoke(report);
         }
@@ -244,7 +260,7 @@ public sealed class FederatedSimulation
         var observations = summaries.Where(s => s.RoundsSampled > 0).Select(s => new ClientObservation(s.ClientId, s.ComputeSeconds, s.MeanCosineToCentre,
             s.BytesTransmitted, s.RoundsAnswered, s.RoundsSampled, options.Shapley == ShapleyMethod.None ? null : s.Shapley)).ToList();
         var settlement = ContributionValues.Settle(SettlementPool, observations, options.Shapley == ShapleyMethod.None ? QualitySource.Agreement : QualitySource.Shapley);
-        return new SimulationReport(options, layout.Length, clients.Count, clients.Sum(c => (long)c.Positions.Count), shard.Count, initial.Top1,
+        return new SimulationReport(options, layout.Length, clients.Count, clients.Sum(c => (long)c.Positions.Count), shard.Count, initial.Top1, initial.Loss,
             rounds, summaries, parts.NoiseMultiplier, settlement, stopped, clock.Elapsed.TotalSeconds,
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(global.AsSpan()))));
     }

@@ -13,10 +13,9 @@ namespace OrleansGoRelay.Learning.Federated.Simulation;
 public sealed record PrivacyOptions(double Epsilon, double Delta = 1e-5, double ClipNorm = 1.0, double? AdaptiveQuantile = null, double? NoiseMultiplier = null);
 
 /// <summary>Secure aggregation of a simulated run.</summary>
-/// <param name="Neighbours">Neighbours per client in the masking graph (0: every sampled client, Bonawitz et al. 2017's complete graph).</param>
-/// <param name="ThresholdFraction">Shares needed to reconstruct a secret, as a fraction of the neighbourhood.</param>
+/// <param name="Neighbours">Neighbours per client in the masking graph (0: every sampled client, Bonawitz et al. 2017's complete graph); shares needed to rebuild a secret: two thirds of the neighbourhood, plus one.</param>
 /// <param name="ClipValue">Coordinates are clipped to ±this before fixed-point quantisation into Z_2^32.</param>
-public sealed record SecureAggregationOptions(int Neighbours = 0, double ThresholdFraction = 0.6, double ClipValue = 1.0);
+public sealed record SecureAggregationOptions(int Neighbours = 0, double ClipValue = 4.0);
 
 /// <summary>Everything a simulated federated run does.</summary>
 /// <param name="Net">The model every client and the server share.</param>
@@ -65,4 +64,8 @@ public sealed record SimulationOptions(
     int ShapleyPermutations = 5,
     int ValidationPositions = 2_000,
     int ShapleyPositions = 500,
-    int Seed = 1);
+    int Seed = 1)
+{
+    /// <summary>Momentum of the server's SGD (0: plain FedAvg; DP-FedAvg averages the noise over rounds with 0.9).</summary>
+    public double ServerMomentum { get; init; }
+}

@@ -1,6 +1,7 @@
 using OrleansGoRelay.Learning.Federated.Aggregation;
 using OrleansGoRelay.Learning.Federated.Compression;
 using OrleansGoRelay.Learning.Federated.Privacy;
+using OrleansGoRelay.Learning.Federated.SecureAggregation;
 using OrleansGoRelay.Learning.Federated.Validation;
 
 namespace OrleansGoRelay.Learning.Federated.Simulation;
@@ -32,7 +33,7 @@ internal sealed class SimulationParts
         _sampler = new ClientSampler(_samplingRate, options.ClientsPerRound, options.StakeWeighted ? SamplingMode.StakeWeighted : SamplingMode.Uniform, options.Seed);
         var strategy = options.Strategy == "fedprox" ? "fedavg" : options.Strategy;
         _rule = strategy == "central" ? null : AggregationRules.Create(strategy, options.ByzantineF, options.TrimBeta);
-        _server = ServerOptimizers.Create(options.ServerOptimizer, options.ServerLearningRate);
+        _server = ServerOptimizers.Create(options.ServerOptimizer, options.ServerLearningRate, options.ServerMomentum);
         _ = UpdateCodecs.Create(CodecName, null); // an unknown name fails here, before any training
         if (options.Privacy is { } privacy)
         {
@@ -49,7 +50,6 @@ internal sealed class SimulationParts
                     : null,
             });
         }
-        ValidationOptions = new UpdateValidationOptions(MaxNorm: options.Privacy?.ClipNorm * 1.0001 ?? double.PositiveInfinity);
     }
 
     /// <summary>z, with differential privacy.</summary>
@@ -61,7 +61,8 @@ internal sealed class SimulationParts
     /// <summary>ε spent so far at the budget's δ, with differential privacy.</summary>
     public double? Epsilon => _dp?.EpsilonSpent;
 
-    public UpdateValidationOptions ValidationOptions { get; }
+    /// <summary>The validation's thresholds; with differential privacy no update may exceed the current clip bound.</summary>
+    public UpdateValidationOptions ValidationOptions => new(MaxNorm: _dp is null ? double.PositiveInfinity : _dp.ClipNorm * 1.0001);
 
     private string CodecName => _options.Codec is "topk" ? "top-k" : _options.Codec;
 
@@ -97,5 +98,53 @@ internal sealed class SimulationParts
 
     /// <summary>The update clipped to the current bound (what the validation then sees and DP-FedAvg sums).</summary>
     public ClientUpdate Clip(ClientUpdate update) => update with { Delta = L2Clipping.Clip(update.Delta, _dp!.ClipNorm).Delta };
-    public (float[] Sum, IReadOnlyCollection<string> Survivors, long Bytes) SecureSum(IReadOnlyList<ClientUpdate> u, IReadOnlySet<string> d, int round) => throw new NotSupportedException("TEMP");
+    /// <summary>
+    /// The round's aggregate through secure aggregation: every sampled client takes part in the key stages, the dropped
+    /// ones vanish before their masked input (the costliest case: their pairwise masks must be rebuilt from shares). Each
+    /// client masks [w·Δ, w, 1 if ‖Δ‖ ≤ S]: the weight and the count below the clip bound travel inside the secure sum, so
+    /// the server divides by the weight it learns only in total (FedAvg), or hands the sum to DP-FedAvg's release.
+    /// Bytes counted: the masked inputs (4 bytes a coordinate); the key and share messages are a few kB a client.
+    /// </summary>
+    public (float[] Aggregate, IReadOnlySet<string> Survivors, long Bytes) SecureSum(IReadOnlyList<ClientUpdate> updates, IReadOnlyList<string> sampled, IReadOnlySet<string> dropped, int round)
+    {
+        var secure = _options.SecureAggregation!;
+        var byId = updates.ToDictionary(u => u.ClientId, StringComparer.Ordinal);
+        var participants = sampled.Where(id => byId.ContainsKey(id) || dropped.Contains(id)).ToList();
+        var maxExamples = updates.Count == 0 ? 1 : updates.Max(u => u.Examples);
+        var inputs = new List<float[]>(participants.Count);
+        var dropouts = new Dictionary<int, DropoutStage>();
+        for (var i = 0; i < participants.Count; i++)
+        {
+            var input = new float[_length + 2];
+            if (byId.TryGetValue(participants[i], out var update))
+            {
+                var weight = _dp is not null ? 1f : (float)((double)update.Examples / maxExamples);
+                for (var j = 0; j < _length; j++)
+                {
+                    input[j] = weight * update.Delta[j];
+                }
+                input[_length] = weight;
+                input[_length + 1] = _dp is null || VectorMath.L2Norm(update.Delta) <= _dp.ClipNorm * (1 + 1e-6) ? 1 : 0;
+            }
+            else
+            {
+                dropouts[i] = DropoutStage.BeforeMaskedInput;
+            }
+            inputs.Add(input);
+        }
+        var config = SecureAggregationConfig.Create($"round-{round}", participants.Count, _length + 2, secure.ClipValue, secure.Neighbours, graphSeed: SeedMix.Of(_options.Seed, round));
+        var result = SecureAggregationRound.Run(config, inputs, dropouts);
+        var sum = result.Sum;
+        var survivors = result.Included.Select(i => participants[i]).ToHashSet(StringComparer.Ordinal);
+        var aggregate = sum.AsSpan(0, _length).ToArray();
+        if (_dp is not null)
+        {
+            _dp.Release(aggregate, survivors.Count, (int)Math.Round(sum[_length + 1]));
+        }
+        else if (sum[_length] > 0)
+        {
+            VectorMath.Scale(aggregate, 1 / sum[_length]);
+        }
+        return (aggregate, survivors, (long)survivors.Count * (_length + 2) * sizeof(uint));
+    }
 }

@@ -25,9 +25,10 @@ public sealed record StageSeconds(double Sampling, double Training, double Encod
 /// <param name="BytesUp">Bytes clients sent (updates as encoded, or masked inputs and key messages).</param>
 /// <param name="BytesDown">Bytes the server sent (the model to each sampled client).</param>
 /// <param name="Seconds">Time per stage.</param>
+/// <param name="Refused">Why the round produced no model (too few survivors to unmask), or null.</param>
 public sealed record RoundReport(
     int Round, int Sampled, int Answered, int Dropped, int Rejected, int Flagged, int RejectedMalicious, double Top1, double Loss,
-    double? Epsilon, double? ClipNorm, double? NoiseStd, long BytesUp, long BytesDown, StageSeconds Seconds);
+    double? Epsilon, double? ClipNorm, double? NoiseStd, long BytesUp, long BytesDown, StageSeconds Seconds, string? Refused = null);
 
 /// <summary>One client over the run.</summary>
 public sealed record ClientSummary(
@@ -41,6 +42,7 @@ public sealed record ClientSummary(
 /// <param name="TrainingPositions">Positions the clients hold together.</param>
 /// <param name="ValidationPositions">Held-out positions measured.</param>
 /// <param name="InitialTop1">Held-out top-1 before the first round.</param>
+/// <param name="InitialLoss">Held-out cross-entropy before the first round.</param>
 /// <param name="Rounds">Each round.</param>
 /// <param name="Clients">Each client.</param>
 /// <param name="NoiseMultiplier">z, with differential privacy.</param>
@@ -49,7 +51,7 @@ public sealed record ClientSummary(
 /// <param name="Seconds">Wall time of the run.</param>
 /// <param name="FinalModelSha256">SHA-256 of the final weight vector (little-endian floats): equal runs, equal hashes.</param>
 public sealed record SimulationReport(
-    SimulationOptions Options, int Parameters, int Population, long TrainingPositions, int ValidationPositions, double InitialTop1,
+    SimulationOptions Options, int Parameters, int Population, long TrainingPositions, int ValidationPositions, double InitialTop1, double InitialLoss,
     IReadOnlyList<RoundReport> Rounds, IReadOnlyList<ClientSummary> Clients, double? NoiseMultiplier, IReadOnlyList<SplitLeg> Settlement,
     string? StoppedBecause, double Seconds, string FinalModelSha256)
 {

@@ -24,10 +24,12 @@ public sealed class ContributionTests
     {
         // Clients 0 and 1 are only useful together (utility 0.1 when both are present); client 2 adds nothing.
         var estimator = new ShapleyEstimator(set => set.Contains(0) && set.Contains(1) ? 0.1 : 0);
-        var exact = estimator.MonteCarlo(3, 200, seed: 2);
-        Assert.Equal(0.05, exact[0], 12); // in every order exactly one of 0 and 1 completes the pair
-        Assert.Equal(0.05, exact[1], 12);
-        Assert.Equal(0, exact[2], 12);
+        var values = estimator.MonteCarlo(3, 400, seed: 2);
+        // In every order the later of 0 and 1 completes the pair and gets 0.1: together exactly 0.1, each 0.05 in
+        // expectation (400 orders: standard deviation 0.0025 each), client 2 exactly 0.
+        Assert.Equal(0.1, values[0] + values[1], 12);
+        Assert.InRange(values[0], 0.04, 0.06);
+        Assert.Equal(0, values[2], 12);
         Assert.Equal([0.1, 0.1, 0], estimator.LeaveOneOut(3));
     }
 

@@ -59,8 +59,9 @@ public sealed class LocalTrainingTests
         var positions = Positions(3);
         var plain = LocalTrainer.Train("a", layout, start, positions, new LocalTrainingOptions(Steps: 12, BatchSize: 16, LearningRate: 0.1, Seed: 3));
         var proximal = LocalTrainer.Train("a", layout, start, positions, new LocalTrainingOptions(Steps: 12, BatchSize: 16, LearningRate: 0.1, ProximalMu: 5, Seed: 3));
-        Assert.True(VectorMath.L2Norm(proximal.Update.Delta) < 0.9 * VectorMath.L2Norm(plain.Update.Delta),
-            $"proximal {VectorMath.L2Norm(proximal.Update.Delta)}, plain {VectorMath.L2Norm(plain.Update.Delta)}");
+        // The proximal term pulls the trained weights back; the batch norms' running statistics follow the data either way.
+        double WeightNorm(float[] delta) => Math.Sqrt(layout.Tensors.Where(t => !t.IsStatistic).Sum(t => VectorMath.SquaredNorm(delta.AsSpan(t.Offset, t.Length))));
+        Assert.True(WeightNorm(proximal.Update.Delta) < 0.8 * WeightNorm(plain.Update.Delta), $"proximal {WeightNorm(proximal.Update.Delta)}, plain {WeightNorm(plain.Update.Delta)}");
     }
 
     [Fact]
@@ -73,10 +74,11 @@ public sealed class LocalTrainingTests
         var owners = clients.SelectMany(c => c.Players.Select(p => (p, c.ClientId))).ToList();
         Assert.Equal(owners.Count, owners.Select(o => o.p).Distinct().Count()); // no player on two clients
         Assert.Equal(games.Sum(g => GamePositions.Of(g).Count()), clients.Sum(c => c.Positions.Count));
-        // Not identically distributed: the clients' shares of handicap games differ widely.
+        // Not identically distributed: handicap games crowd on some clients (those holding the teaching accounts).
         var handicap = games.GroupBy(GameSplit.Hash).ToDictionary(g => g.Key, g => g.First().Handicap >= 2);
         var shares = clients.Select(c => c.Positions.Select(p => p.GameHash).Distinct().Count(h => handicap[h]) / (double)c.Positions.Select(p => p.GameHash).Distinct().Count()).ToList();
-        Assert.True(shares.Max() - shares.Min() > 0.3, string.Join(", ", shares.Select(s => s.ToString("P0", System.Globalization.CultureInfo.InvariantCulture))));
+        var overall = handicap.Values.Count(h => h) / (double)handicap.Count;
+        Assert.True(shares.Max() > 2 * overall && shares.Min() < overall, $"overall {overall:P0}: " + string.Join(", ", shares.Select(s => s.ToString("P0", System.Globalization.CultureInfo.InvariantCulture))));
         Assert.Throws<ArgumentException>(() => PlayerPartition.Deal(games.Take(3).ToList(), 50));
     }
 

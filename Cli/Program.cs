@@ -12,6 +12,7 @@ bench.Subcommands.Add(LedgerBenchmark.Command());
 bench.Subcommands.Add(RelayBenchmark.Command());
 bench.Subcommands.Add(ModelBenchmark.Command());
 bench.Subcommands.Add(SecureAggregationBenchmark.Command());
+bench.Subcommands.Add(CodecBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.ModelCommands.Command());
@@ -39,6 +40,12 @@ catch (Npgsql.NpgsqlException e) when (e is not Npgsql.PostgresException)
 {
     // The benchmarks and ledger tools need the database; say so instead of a stack trace.
     Console.Error.WriteLine($"gorelay: PostgreSQL is not reachable ({e.Message}). Start it with ./run.sh (or source scripts/setup.sh), or pass --connection.");
+    return 1;
+}
+catch (OrleansGoRelay.Learning.Federated.AggregationRefusedException e)
+{
+    // A federated round that cannot be completed as asked (too few survivors, a rule's precondition, the privacy budget).
+    Console.Error.WriteLine($"gorelay: {e.Message}");
     return 1;
 }
 catch (OrleansGoRelay.Cli.CommandFailedException e)

@@ -31,6 +31,7 @@ internal static class FlCommands
         var server = new Option<string>("--server-optimizer") { Description = "sgd, fedadam or fedyogi", DefaultValueFactory = _ => "sgd" };
         var serverLr = new Option<double>("--server-lr") { Description = "Server learning rate", DefaultValueFactory = _ => 1.0 };
         var serverMomentum = new Option<double>("--server-momentum") { Description = "Server SGD momentum (DP-FedAvg uses 0.9 to average the noise over rounds)", DefaultValueFactory = _ => 0 };
+        var init = new Option<string?>("--init") { Description = "Start from this training checkpoint (a run's folder or one checkpoint; its net sets --blocks and --channels)" };
         var f = new Option<int>("--f") { Description = "Attackers Krum and Bulyan tolerate (default: the --malicious count)", DefaultValueFactory = _ => -1 };
         var beta = new Option<double>("--beta") { Description = "Trimmed mean's β", DefaultValueFactory = _ => 0.2 };
         var mu = new Option<double>("--mu") { Description = "FedProx's proximal μ (fedprox's default 0.01)", DefaultValueFactory = _ => -1 };
@@ -66,7 +67,7 @@ internal static class FlCommands
         var report = new Option<string>("--report") { Description = "Write the JSON report here", DefaultValueFactory = _ => "fl-report.json" };
         var command = new Command("simulate", "Run federated rounds on this machine over the shared games dealt to clients by player; prints each round, writes a JSON report")
         {
-            files, clients, perRound, stake, rounds, strategy, server, serverLr, serverMomentum, f, beta, mu, localSteps, localEpochs, batch, lr, momentum,
+            files, clients, perRound, stake, rounds, strategy, server, serverLr, serverMomentum, init, f, beta, mu, localSteps, localEpochs, batch, lr, momentum,
             epsilon, delta, clip, adaptive, noise, secagg, neighbours, malicious, attack, dropout, codec, topk, validate, shapley, permutations,
             size, blocks, channels, games, share, stride, validation, seed, threads, report,
         };
@@ -100,8 +101,15 @@ internal static class FlCommands
             {
                 throw new CommandFailedException($"--malicious {maliciousValue}: between 0 and the {population} clients");
             }
+            var net = new NetConfig(parse.GetValue(size), parse.GetValue(blocks), parse.GetValue(channels));
+            if (parse.GetValue(init) is { } start)
+            {
+                var (loaded, state, _) = ModelTools.ModelCommands.LoadCheckpoint(start);
+                loaded.Dispose();
+                net = state.Options.Net;
+            }
             var options = new SimulationOptions(
-                new NetConfig(parse.GetValue(size), parse.GetValue(blocks), parse.GetValue(channels)),
+                net,
                 parse.GetValue(rounds),
                 parse.GetValue(perRound) is > 0 and var pr ? pr : population,
                 chosenStrategy,
@@ -128,6 +136,7 @@ internal static class FlCommands
                 Seed: parse.GetValue(seed))
             {
                 ServerMomentum = parse.GetValue(serverMomentum),
+                InitialCheckpoint = parse.GetValue(init) is { } folder ? Path.GetFullPath(folder) : null,
             };
             TorchSharp.torch.set_num_threads(parse.GetValue(threads) > 0 ? parse.GetValue(threads) : Environment.ProcessorCount);
 
@@ -185,7 +194,8 @@ internal static class FlCommands
     private static string WithoutParameter(Exception e) =>
         e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
-    private static readonly JsonSerializerOptions ReportJson = new(ApiJson.Options) { WriteIndented = true };
+    // A diverged run still writes its report: its losses may be NaN or infinite.
+    private static readonly JsonSerializerOptions ReportJson = new(ApiJson.Options) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private const string Header = "round | clients (ok/drop/rej/flag) | top-1   | loss  | ε      | up MB   | down MB | train s | secagg s | agg s | eval s";
 

@@ -58,10 +58,10 @@ public sealed class FederatedSimulation
         var (clients, validation, options) = (_clients, _validation, _options);
         var clock = Stopwatch.StartNew();
         var layout = ParameterLayout.Of(options.Net);
-        var global = layout.Initial(options.Seed);
+        var global = options.InitialCheckpoint is { } checkpoint ? Load(layout, checkpoint) : layout.Initial(options.Seed);
         using var shard = new ValidationShard(layout, [.. validation.Take(options.ValidationPositions)]);
         using var shapleyShard = options.Shapley != ShapleyMethod.None ? new ValidationShard(layout, [.. validation.Take(options.ShapleyPositions)]) : null;
-        var parts = new SimulationParts(options, layout.Length, clients.Count);
+        var parts = new SimulationParts(options, layout, clients.Count);
         var initial = shard.Score(global);
         var rounds = new List<RoundReport>();
         var stats = clients.Select((c, i) => new ClientStats(c, i < options.Malicious)).ToArray();
@@ -263,6 +263,19 @@ public sealed class FederatedSimulation
         return new SimulationReport(options, layout.Length, clients.Count, clients.Sum(c => (long)c.Positions.Count), shard.Count, initial.Top1, initial.Loss,
             rounds, summaries, parts.NoiseMultiplier, settlement, stopped, clock.Elapsed.TotalSeconds,
             Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(global.AsSpan()))));
+    }
+
+    private static float[] Load(ParameterLayout layout, string checkpoint)
+    {
+        var (net, _, _) = Training.TrainingCheckpoint.LoadNet(checkpoint);
+        using (net)
+        {
+            if (net.Config != layout.Config)
+            {
+                throw new ArgumentException($"The checkpoint {checkpoint} holds a {net.Config.Blocks}×{net.Config.Channels} net; the run's model is {layout.Config.Blocks}×{layout.Config.Channels}.", nameof(checkpoint));
+            }
+            return layout.Read(net);
+        }
     }
 
     private static double Lap(Stopwatch stage)

@@ -68,4 +68,10 @@ public sealed record SimulationOptions(
 {
     /// <summary>Momentum of the server's SGD (0: plain FedAvg; DP-FedAvg averages the noise over rounds with 0.9).</summary>
     public double ServerMomentum { get; init; }
+
+    /// <summary>
+    /// A training checkpoint (a run's folder or one checkpoint) to start from, as rounds start from the promoted model;
+    /// null: fresh weights from <see cref="Seed"/>. Its net must have the shape of <see cref="Net"/>.
+    /// </summary>
+    public string? InitialCheckpoint { get; init; }
 }

@@ -14,6 +14,7 @@ namespace OrleansGoRelay.Learning.Federated.Simulation;
 internal sealed class SimulationParts
 {
     private readonly SimulationOptions _options;
+    private readonly ParameterLayout _layout;
     private readonly int _length;
     private readonly int _population;
     private readonly ClientSampler _sampler;
@@ -24,15 +25,23 @@ internal sealed class SimulationParts
     private readonly double _samplingRate;
     private readonly DifferentiallyPrivateAggregator? _dp;
 
-    public SimulationParts(SimulationOptions options, int length, int population)
+    public SimulationParts(SimulationOptions options, ParameterLayout layout, int population)
     {
         _options = options;
-        _length = length;
+        _layout = layout;
+        _length = layout.Length;
         _population = population;
         _samplingRate = (double)options.ClientsPerRound / population;
         _sampler = new ClientSampler(_samplingRate, options.ClientsPerRound, options.StakeWeighted ? SamplingMode.StakeWeighted : SamplingMode.Uniform, options.Seed);
         var strategy = options.Strategy == "fedprox" ? "fedavg" : options.Strategy;
         _rule = strategy == "central" ? null : AggregationRules.Create(strategy, options.ByzantineF, options.TrimBeta);
+        // A rule whose precondition the round size cannot meet is refused before any client trains.
+        var minimum = _rule switch { Bulyan b => b.MinimumClients, Krum k => k.MinimumClients, _ => 1 };
+        if (options.ClientsPerRound < minimum)
+        {
+            throw new AggregationRefusedException(
+                $"{options.Strategy} with f = {options.ByzantineF} needs at least {minimum} clients a round; {options.ClientsPerRound} are sampled.");
+        }
         _server = ServerOptimizers.Create(options.ServerOptimizer, options.ServerLearningRate, options.ServerMomentum);
         _ = UpdateCodecs.Create(CodecName, null); // an unknown name fails here, before any training
         if (options.Privacy is { } privacy)
@@ -94,7 +103,25 @@ internal sealed class SimulationParts
     /// <summary>The round's aggregate: DP-FedAvg (clipped, noised, accounted) with differential privacy, else the rule's.</summary>
     public float[] Aggregate(IReadOnlyList<ClientUpdate> updates) => _dp is not null ? _dp.Aggregate(updates) : _rule!.Aggregate(updates);
 
-    public float[] ServerStep(float[] global, float[] aggregate) => _server.Apply(global, aggregate);
+    /// <summary>
+    /// The server's step: the optimiser moves the trained weights; the batch norms' running statistics are not weights
+    /// (a server learning rate of 5 or Adam's scaling would push a variance below zero) and take the aggregate's change
+    /// as it is, a variance never below 1e-5.
+    /// </summary>
+    public float[] ServerStep(float[] global, float[] aggregate)
+    {
+        var next = _server.Apply(global, aggregate);
+        foreach (var tensor in _layout.Tensors.Where(t => t.IsStatistic))
+        {
+            var variance = tensor.Name.EndsWith("running_var", StringComparison.Ordinal);
+            for (var i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
+            {
+                var value = global[i] + aggregate[i];
+                next[i] = variance ? MathF.Max(value, 1e-5f) : value;
+            }
+        }
+        return next;
+    }
 
     /// <summary>The update clipped to the current bound (what the validation then sees and DP-FedAvg sums).</summary>
     public ClientUpdate Clip(ClientUpdate update) => update with { Delta = L2Clipping.Clip(update.Delta, _dp!.ClipNorm).Delta };

@@ -60,7 +60,8 @@ public sealed class FederatedSimulation
         var layout = ParameterLayout.Of(options.Net);
         var global = options.InitialCheckpoint is { } checkpoint ? Load(layout, checkpoint) : layout.Initial(options.Seed);
         using var shard = new ValidationShard(layout, [.. validation.Take(options.ValidationPositions)]);
-        using var shapleyShard = options.Shapley != ShapleyMethod.None ? new ValidationShard(layout, [.. validation.Take(options.ShapleyPositions)]) : null;
+        // A smaller shard for what is evaluated many times a round: each update's loss (validation), the Shapley utilities.
+        using var shapleyShard = options.Shapley != ShapleyMethod.None || options.ValidateUpdates ? new ValidationShard(layout, [.. validation.Take(options.ShapleyPositions)]) : null;
         var parts = new SimulationParts(options, layout, clients.Count);
         var initial = shard.Score(global);
         var rounds = new List<RoundReport>();
@@ -150,8 +151,8 @@ public sealed class FederatedSimulation
                 centre = parts.Median(updates);
                 if (options.ValidateUpdates)
                 {
-                    var checks = UpdateValidator.Check(updates, layout.Length, centre, parts.ValidationOptions,
-                        shapleyShard is null ? null : delta => shapleyShard.ScoreWith(global, delta).Loss - shapleyShard.Score(global).Loss);
+                    var before = shapleyShard!.Score(global).Loss;
+                    var checks = UpdateValidator.Check(updates, layout.Length, centre, parts.ValidationOptions, delta => shapleyShard.ScoreWith(global, delta).Loss - before);
                     foreach (var check in checks)
                     {
                         var k = index[check.ClientId];
@@ -234,7 +235,7 @@ public sealed class FederatedSimulation
             var score = shard.Score(global);
             var evaluation = Lap(stage);
 
-            if (shapleyShard is not null && accepted.Count > 0)
+            if (options.Shapley != ShapleyMethod.None && shapleyShard is not null && accepted.Count > 0)
             {
                 var estimator = new ShapleyEstimator(set => set.Count == 0
                     ? shapleyShard.Score(previous).Top1

@@ -39,7 +39,7 @@ public sealed record SecureAggregationOptions(int Neighbours = 0, double ClipVal
 /// <param name="Shapley">Estimate clients' Shapley-style values each round.</param>
 /// <param name="ShapleyPermutations">Permutations of the Monte Carlo estimate.</param>
 /// <param name="ValidationPositions">Held-out positions the server measures accuracy on.</param>
-/// <param name="ShapleyPositions">Held-out positions the Shapley utility is measured on (a smaller shard: it is evaluated many times).</param>
+/// <param name="ShapleyPositions">Held-out positions each update's validation loss and the Shapley utility are measured on (a smaller shard: it is evaluated many times a round).</param>
 /// <param name="Seed">The seed of everything random.</param>
 public sealed record SimulationOptions(
     NetConfig Net,

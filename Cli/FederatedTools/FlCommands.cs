@@ -200,5 +200,5 @@ internal static class FlCommands
     private const string Header = "round | clients (ok/drop/rej/flag) | top-1   | loss  | ε      | up MB   | down MB | train s | secagg s | agg s | eval s";
 
     private static string Row(RoundReport r, int rounds) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Round,2}/{rounds,-2} | {r.Answered,4}/{r.Dropped,-3}/{r.Rejected,-3}/{r.Flagged,-3}          | {r.Top1,7:P2} | {r.Loss,5:0.000} | {(r.Epsilon is { } e ? e.ToString("0.000", CultureInfo.InvariantCulture) : "-"),6} | {r.BytesUp / 1e6,7:0.00} | {r.BytesDown / 1e6,7:0.00} | {r.Seconds.Training,7:0.0} | {r.Seconds.SecureAggregation,8:0.00} | {r.Seconds.Aggregation,5:0.00} | {r.Seconds.Evaluation,6:0.00}");
+        $"{r.Round,2}/{rounds,-2} | {r.Answered,4}/{r.Dropped,-3}/{r.Rejected,-3}/{r.Flagged,-3}          | {r.Top1,7:P2} | {r.Loss,5:0.000} | {(r.Epsilon is { } e ? e.ToString("0.000", CultureInfo.InvariantCulture) : "-"),6} | {r.BytesUp / 1e6,7:0.00} | {r.BytesDown / 1e6,7:0.00} | {r.Seconds.Training,7:0.0} | {r.Seconds.SecureAggregation,8:0.00} | {r.Seconds.Aggregation,5:0.00} | {r.Seconds.Evaluation,6:0.00}{(r.Refused is { } why ? $" | refused: {why}" : "")}");
 }

@@ -85,7 +85,7 @@ public sealed class FederatedSimulation
             }
             var stage = Stopwatch.StartNew();
             var sampled = parts.Sample(clients, round);
-            var dropRandom = new Random(SeedMix.Of(options.Seed, round, 0xD7));
+            var dropRandom = new Random(SeedMix.Of(SeedMix.Dropout, options.Seed, round));
             var dropped = sampled.Where(_ => dropRandom.NextDouble() < options.Dropout).ToHashSet(StringComparer.Ordinal);
             var sampling = Lap(stage);
 
@@ -116,7 +116,7 @@ public sealed class FederatedSimulation
                     if (stats[k].Malicious)
                     {
                         var attack = Attack.Default(options.Attack);
-                        result = result with { Update = result.Update with { Delta = attack.Apply(result.Update.Delta, SeedMix.Of(options.Seed, round, k, 0xA7)) } };
+                        result = result with { Update = result.Update with { Delta = attack.Apply(result.Update.Delta, SeedMix.Of(SeedMix.Attack, options.Seed, round, k)) } };
                     }
                     var encodeClock = Stopwatch.StartNew();
                     if (options.SecureAggregation is null)
@@ -134,13 +134,10 @@ public sealed class FederatedSimulation
             }
             var training = Lap(stage) - encoding;
 
-            // Clipping (differential privacy) comes first: what is validated and summed is what the accountant covers.
+            // With differential privacy the clipping happens inside the release (DP-FedAvg, or each client's secure input),
+            // where the norms before clipping also give adaptive clipping its count.
             var updates = results.Select(r => r.Update).ToList();
             var clipNorm = parts.ClipNorm;
-            if (options.Privacy is not null && !central)
-            {
-                updates = [.. updates.Select(parts.Clip)];
-            }
             var privacy = Lap(stage);
 
             var rejected = new HashSet<string>(StringComparer.Ordinal);
@@ -217,7 +214,17 @@ public sealed class FederatedSimulation
             else
             {
                 answered = updates.Count;
-                aggregate = accepted.Count == 0 ? new float[layout.Length] : parts.Aggregate(accepted);
+                try
+                {
+                    aggregate = parts.Aggregate(accepted);
+                }
+                catch (AggregationRefusedException e) when (options.Privacy is null)
+                {
+                    // Fewer updates than the rule needs (after dropouts or rejections): no model this round, never a wrong one.
+                    refused = e.Message;
+                    aggregate = new float[layout.Length];
+                    accepted = [];
+                }
             }
             foreach (var u in central ? [] : accepted)
             {
@@ -225,7 +232,7 @@ public sealed class FederatedSimulation
             }
             var aggregation = Lap(stage);
 
-            var noiseStd = options.Privacy is not null && !central ? parts.LastNoiseStd : null;
+            var noiseStd = options.Privacy is not null && !central && refused is null ? parts.LastNoiseStd : null;
 
             var previous = global;
             if (refused is null)
@@ -240,7 +247,7 @@ public sealed class FederatedSimulation
                 var estimator = new ShapleyEstimator(set => set.Count == 0
                     ? shapleyShard.Score(previous).Top1
                     : shapleyShard.ScoreWith(previous, VectorMath.WeightedMean([.. set.Select(i => accepted[i].Delta)], [.. set.Select(i => (double)accepted[i].Examples)])).Top1);
-                var values = estimator.Estimate(options.Shapley, accepted.Count, options.ShapleyPermutations, SeedMix.Of(options.Seed, round, 0x5A));
+                var values = estimator.Estimate(options.Shapley, accepted.Count, options.ShapleyPermutations, SeedMix.Of(SeedMix.Shapley, options.Seed, round));
                 for (var i = 0; i < accepted.Count; i++)
                 {
                     stats[index[accepted[i].ClientId]].Shapley += values[i];

@@ -7,6 +7,14 @@ namespace OrleansGoRelay.Learning.Federated.Simulation;
 /// </summary>
 internal static class SeedMix
 {
+    // Domain tags, first in a mix, so no two kinds of choice share a stream (a client's training seed is (seed, round,
+    // client) without a tag: the measurements in the README were made with it).
+    public const long Dropout = -1;
+    public const long Attack = -2;
+    public const long Shapley = -3;
+    public const long Graph = -4;
+    public const long Sampling = -5;
+
     public static int Of(params ReadOnlySpan<long> parts)
     {
         var state = 0x9E3779B97F4A7C15UL;

@@ -33,6 +33,7 @@ internal sealed class SimulationParts
         _population = population;
         _samplingRate = (double)options.ClientsPerRound / population;
         _sampler = new ClientSampler(_samplingRate, options.ClientsPerRound, options.StakeWeighted ? SamplingMode.StakeWeighted : SamplingMode.Uniform, options.Seed);
+        Refuse(options);
         var strategy = options.Strategy == "fedprox" ? "fedavg" : options.Strategy;
         _rule = strategy == "central" ? null : AggregationRules.Create(strategy, options.ByzantineF, options.TrimBeta);
         // A rule whose precondition the round size cannot meet is refused before any client trains.
@@ -84,15 +85,27 @@ internal sealed class SimulationParts
     /// <summary>The noise's deviation per coordinate in the last round, with differential privacy.</summary>
     public double? LastNoiseStd => _dp?.LastRound?.NoiseStandardDeviation;
 
-    public IReadOnlyList<string> Sample(IReadOnlyList<ClientData> clients, int round) =>
-        _sampler.Sample([.. clients.Select(c => new SamplingCandidate(c.ClientId, c.Positions.Count))], round);
+    /// <summary>
+    /// Round <paramref name="round"/>'s clients. With differential privacy each client is taken independently with
+    /// probability q (Poisson sampling, what the accountant's sampled Gaussian mechanism assumes; the round's size varies
+    /// around q·N and the fixed denominator does not depend on it); otherwise the sampler's fixed count.
+    /// </summary>
+    public IReadOnlyList<string> Sample(IReadOnlyList<ClientData> clients, int round)
+    {
+        if (_dp is not null)
+        {
+            var random = new Random(SeedMix.Of(SeedMix.Sampling, _options.Seed, round));
+            return [.. clients.Where(_ => random.NextDouble() < _samplingRate).Select(c => c.ClientId)];
+        }
+        return _sampler.Sample([.. clients.Select(c => new SamplingCandidate(c.ClientId, c.Positions.Count))], round);
+    }
 
     /// <summary>What the server receives of <paramref name="delta"/> after the codec, and the bytes it took.</summary>
     public (float[] Received, long Bytes) Transmit(string clientId, float[] delta)
     {
         if (!_codecs.TryGetValue(clientId, out var codec))
         {
-            _codecs[clientId] = codec = UpdateCodecs.Create(CodecName, null, _options.TopKFraction, seed: _options.Seed);
+            _codecs[clientId] = codec = UpdateCodecs.Create(CodecName, _layout, _options.TopKFraction, seed: _options.Seed);
         }
         var bytes = codec.Encode(delta);
         return (codec.Decode(bytes, delta.Length), bytes.Length);
@@ -101,7 +114,21 @@ internal sealed class SimulationParts
     public float[] Median(IReadOnlyList<ClientUpdate> updates) => _median.Aggregate(updates);
 
     /// <summary>The round's aggregate: DP-FedAvg (clipped, noised, accounted) with differential privacy, else the rule's.</summary>
-    public float[] Aggregate(IReadOnlyList<ClientUpdate> updates) => _dp is not null ? _dp.Aggregate(updates) : _rule!.Aggregate(updates);
+    public float[] Aggregate(IReadOnlyList<ClientUpdate> updates)
+    {
+        if (_dp is null)
+        {
+            return updates.Count == 0 ? throw new AggregationRefusedException("no update arrived this round") : _rule!.Aggregate(updates);
+        }
+        if (updates.Count == 0)
+        {
+            // Nobody answered: the release still happens (pure noise) and is accounted, or the empty round would leak.
+            var noise = new float[_length];
+            _dp.Release(noise, 0, 0);
+            return noise;
+        }
+        return _dp.Aggregate(updates);
+    }
 
     /// <summary>
     /// The server's step: the optimiser moves the trained weights; the batch norms' running statistics are not weights
@@ -123,8 +150,6 @@ internal sealed class SimulationParts
         return next;
     }
 
-    /// <summary>The update clipped to the current bound (what the validation then sees and DP-FedAvg sums).</summary>
-    public ClientUpdate Clip(ClientUpdate update) => update with { Delta = L2Clipping.Clip(update.Delta, _dp!.ClipNorm).Delta };
     /// <summary>
     /// The round's aggregate through secure aggregation: every sampled client takes part in the key stages, the dropped
     /// ones vanish before their masked input (the costliest case: their pairwise masks must be rebuilt from shares). Each
@@ -146,12 +171,21 @@ internal sealed class SimulationParts
             if (byId.TryGetValue(participants[i], out var update))
             {
                 var weight = _dp is not null ? 1f : (float)((double)update.Examples / maxExamples);
+                var delta = update.Delta;
+                var within = true;
+                if (_dp is not null)
+                {
+                    // The client clips before masking; its flag says whether it was within the bound (adaptive clipping's count).
+                    var clipped = L2Clipping.Clip(delta, _dp.ClipNorm);
+                    delta = clipped.Delta;
+                    within = !clipped.WasClipped;
+                }
                 for (var j = 0; j < _length; j++)
                 {
-                    input[j] = weight * update.Delta[j];
+                    input[j] = weight * delta[j];
                 }
                 input[_length] = weight;
-                input[_length + 1] = _dp is null || VectorMath.L2Norm(update.Delta) <= _dp.ClipNorm * (1 + 1e-6) ? 1 : 0;
+                input[_length + 1] = within ? 1 : 0;
             }
             else
             {
@@ -159,7 +193,7 @@ internal sealed class SimulationParts
             }
             inputs.Add(input);
         }
-        var config = SecureAggregationConfig.Create($"round-{round}", participants.Count, _length + 2, secure.ClipValue, secure.Neighbours, graphSeed: SeedMix.Of(_options.Seed, round));
+        var config = SecureAggregationConfig.Create($"round-{round}", participants.Count, _length + 2, secure.ClipValue, secure.Neighbours, graphSeed: SeedMix.Of(SeedMix.Graph, _options.Seed, round));
         var result = SecureAggregationRound.Run(config, inputs, dropouts);
         var sum = result.Sum;
         var survivors = result.Included.Select(i => participants[i]).ToHashSet(StringComparer.Ordinal);
@@ -173,5 +207,29 @@ internal sealed class SimulationParts
             VectorMath.Scale(aggregate, 1 / sum[_length]);
         }
         return (aggregate, survivors, (long)survivors.Count * (_length + 2) * sizeof(uint));
+    }
+
+    /// <summary>Combinations the simulator would otherwise silently ignore, refused with what to do instead.</summary>
+    private static void Refuse(SimulationOptions options)
+    {
+        var averaging = options.Strategy is "fedavg" or "fedprox";
+        string? why = (options.Strategy, options.Privacy, options.SecureAggregation) switch
+        {
+            ("central", { }, _) or ("central", _, { }) => "the centralised reference runs without privacy or secure aggregation",
+            ("central", _, _) when options.Dropout > 0 || options.Malicious > 0 => "the centralised reference has no clients to drop out or attack",
+            ("central", _, _) when options.Shapley != Contributions.ShapleyMethod.None => "the centralised reference has no clients to value",
+            (_, { }, _) when !averaging => $"differential privacy is DP-FedAvg; --strategy {options.Strategy} has no private variant here",
+            (_, { }, _) when options.ValidateUpdates => "--validate judges each update against the others, which breaks the sensitivity bound the DP noise is sized for",
+            (_, { }, _) when options.StakeWeighted => "stake-weighted sampling gives large clients more than the accounted probability q",
+            (_, _, { }) when !averaging => $"secure aggregation sums updates; --strategy {options.Strategy} needs to see each one",
+            (_, _, { }) when options.ValidateUpdates || options.Shapley != Contributions.ShapleyMethod.None => "with secure aggregation the server never sees a single update to validate or value",
+            (_, _, { }) when options.Codec != "none" => "secure aggregation sends fixed-point vectors in Z_2^32; --codec applies to plain updates",
+            (_, _, { ClipValue: < 1 }) => "secure aggregation's clip value must be at least 1 (it carries the weight and the count)",
+            _ => null,
+        };
+        if (why is not null)
+        {
+            throw new ArgumentException($"Cannot combine these options: {why}.", nameof(options));
+        }
     }
 }

@@ -120,6 +120,41 @@ public sealed class FederatedSimulationTests
     }
 
     [Fact]
+    public void CombinationsTheSimulatorCannotHonourAreRefusedBeforeAnyTraining()
+    {
+        var privacy = new PrivacyOptions(Epsilon: 1);
+        SimulationOptions[] refused =
+        [
+            Tiny("krum") with { Privacy = privacy },
+            Tiny() with { Privacy = privacy, ValidateUpdates = true },
+            Tiny() with { Privacy = privacy, StakeWeighted = true },
+            Tiny("bulyan") with { SecureAggregation = new SecureAggregationOptions() },
+            Tiny() with { SecureAggregation = new SecureAggregationOptions(), Codec = "int8" },
+            Tiny() with { SecureAggregation = new SecureAggregationOptions(), Shapley = ShapleyMethod.LeaveOneOut },
+            Tiny("central") with { Privacy = privacy },
+            Tiny("central") with { Shapley = ShapleyMethod.MonteCarlo },
+        ];
+        foreach (var options in refused)
+        {
+            var e = Assert.Throws<ArgumentException>(() => Run(options));
+            Assert.StartsWith("Cannot combine these options", e.Message, StringComparison.Ordinal);
+        }
+        // Bulyan with f = 1 needs 7 clients a round; 6 are sampled.
+        var bulyan = Assert.Throws<OrleansGoRelay.Learning.Federated.AggregationRefusedException>(() => Run(Tiny("bulyan") with { ByzantineF = 1 }));
+        Assert.Contains("at least 7 clients", bulyan.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARobustRuleShortOfUpdatesAfterDropoutsRefusesTheRoundAndTheRunGoesOn()
+    {
+        // Krum with f = 1 needs 5 updates; 6 are sampled and half of them drop out in some round.
+        var report = Run(Tiny("krum", rounds: 3) with { ByzantineF = 1, Dropout = 0.5, Seed = 3 });
+        Assert.Equal(3, report.Rounds.Count);
+        Assert.Contains(report.Rounds, r => r.Refused is not null && r.Refused.Contains("krum", StringComparison.Ordinal));
+        Assert.All(report.Rounds.Where(r => r.Refused is null), r => Assert.True(r.Answered >= 5));
+    }
+
+    [Fact]
     public void TheCentralisedReferenceTrainsOnTheUnionWithTheClientsBudget()
     {
         var report = Run(Tiny("central", rounds: 4));

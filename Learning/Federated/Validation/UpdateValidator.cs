@@ -28,13 +28,13 @@ public sealed record UpdateValidationOptions(double MaxNorm = double.PositiveInf
 /// <param name="DistanceToCentre">Its L2 distance to the round's robust centre.</param>
 /// <param name="CosineToCentre">The cosine between it and the centre: the gradient-quality signal of the contribution score.</param>
 /// <param name="LossChange">The validation loss with it applied minus the loss without (null when not measured).</param>
-/// <param name="AnomalyScore">The larger of its robust z-scores of distance and loss change (one-sided: only "worse than the others" counts).</param>
+/// <param name="AnomalyScore">The largest of its robust z-scores of norm, distance and loss change (one-sided: only "worse than the others" counts).</param>
 public sealed record UpdateCheck(string ClientId, UpdateVerdict Verdict, string? Reason, double Norm, double DistanceToCentre, double CosineToCentre, double? LossChange, double AnomalyScore);
 
 /// <summary>
 /// Checks each update before it counts, in the order of cost: its shape and finiteness, its norm against the bound,
-/// its distance to the round's robust centre (the coordinate-wise median of the updates) and, when a validation shard is
-/// given, the loss it causes there. Distances and losses are compared with the round's others through robust z-scores
+/// its norm and its distance to the round's robust centre (the coordinate-wise median of the updates) and, when a
+/// validation shard is given, the loss it causes there. Distances and losses are compared with the round's others through robust z-scores
 /// (median and 1.4826 × the median absolute deviation), so the bar moves with the round: honest non-identical clients
 /// spread, and an attacker stands out because it is far from where most of them agree.
 /// </summary>
@@ -99,11 +99,14 @@ public static class UpdateValidator
             losses[i] = lossChange?.Invoke(updates[i].Delta);
         }
         var distanceZ = RobustZ(sound.Select(i => distances[i]).ToList());
+        // A scaled update points where the others do (its distance to the centre grows only with its size): its norm
+        // against the round's norms is what gives it away.
+        var normZ = RobustZ(sound.Select(i => norms[i]).ToList());
         var lossZ = lossChange is null ? null : RobustZ(sound.Select(i => losses[i]!.Value).ToList());
         for (var k = 0; k < sound.Count; k++)
         {
             var i = sound[k];
-            var score = Math.Max(0, centre is null ? 0 : distanceZ[k]);
+            var score = Math.Max(0, Math.Max(normZ[k], centre is null ? 0 : distanceZ[k]));
             if (lossZ is not null)
             {
                 score = Math.Max(score, lossZ[k]);

@@ -48,6 +48,17 @@ public sealed class UpdateValidationTests
     }
 
     [Fact]
+    public void AScaledUpdatePointingWhereTheOthersDoIsRejectedByItsNorm()
+    {
+        var updates = Enumerable.Range(0, 12).Select(i => Update($"h{i}", 1f + (0.05f * (i % 4)), 0.5f - (0.03f * (i % 3)))).ToList();
+        updates.Add(Update("scaled", 10f, 5f)); // 10 × a typical honest update: cosine to the centre about 1
+        var checks = UpdateValidator.Check(updates, 2, [1.05f, 0.47f], new UpdateValidationOptions()).ToDictionary(c => c.ClientId);
+        Assert.True(checks["scaled"].CosineToCentre > 0.99);
+        Assert.Equal(UpdateVerdict.Rejected, checks["scaled"].Verdict);
+        Assert.All(Enumerable.Range(0, 12), i => Assert.NotEqual(UpdateVerdict.Rejected, checks[$"h{i}"].Verdict));
+    }
+
+    [Fact]
     public void AnUpdateThatRaisesTheValidationLossBeyondTheBoundIsRejected()
     {
         var updates = Enumerable.Range(0, 5).Select(i => Update($"c{i}", i, 0)).ToList();

@@ -90,6 +90,7 @@ public sealed class FederatedSimulation
             var sampling = Lap(stage);
 
             var results = new List<LocalTrainingResult>();
+            var sentBytes = new Dictionary<string, long>(StringComparer.Ordinal);
             long bytesUp = 0;
             double encoding = 0;
             if (central)
@@ -125,6 +126,7 @@ public sealed class FederatedSimulation
                         result = result with { Update = result.Update with { Delta = decoded } };
                         bytesUp += bytes;
                         stats[k].Bytes += bytes;
+                        sentBytes[id] = bytes;
                     }
                     encoding += encodeClock.Elapsed.TotalSeconds;
                     stats[k].Compute += result.Metrics.ComputeSeconds;
@@ -158,6 +160,10 @@ public sealed class FederatedSimulation
                         {
                             rejected.Add(check.ClientId);
                             stats[k].Rejected++;
+                            // A rejected update earns nothing: its compute and bytes leave the contribution inputs.
+                            var work = results.First(r => r.Update.ClientId == check.ClientId);
+                            stats[k].Compute -= work.Metrics.ComputeSeconds;
+                            stats[k].Bytes -= sentBytes.GetValueOrDefault(check.ClientId);
                         }
                         else if (check.Verdict == UpdateVerdict.Flagged)
                         {

@@ -17,3 +17,10 @@ public interface ISelectingRule : IAggregationRule
     /// <summary>Like <see cref="IAggregationRule.Aggregate"/>, and says which clients' updates were kept.</summary>
     AggregationResult AggregateWithSelection(IReadOnlyList<ClientUpdate> updates);
 }
+
+/// <summary>A rule with a published minimum round size (Krum's 2f + 3, Bulyan's 4f + 3), so a round can be refused before anyone trains.</summary>
+public interface IRuleWithMinimum : IAggregationRule
+{
+    /// <summary>The fewest updates the rule accepts.</summary>
+    int MinimumClients { get; }
+}

@@ -12,7 +12,7 @@ namespace OrleansGoRelay.Learning.Federated.Aggregation;
 /// last passes with f = 0). Distances are computed once for all passes. Ties go to the lower client id; among values
 /// equally far from the median the smaller is kept first.
 /// </remarks>
-public sealed class Bulyan : ISelectingRule
+public sealed class Bulyan : ISelectingRule, IRuleWithMinimum
 {
     /// <summary>Bulyan tolerating <paramref name="f"/> Byzantine clients.</summary>
     public Bulyan(int f)

@@ -12,7 +12,7 @@ namespace OrleansGoRelay.Learning.Federated.Aggregation;
 /// over 1M parameters for 100 clients. Ties in score go to the lower client id (ordinal), so the choice does not depend
 /// on the order in which updates arrived.
 /// </remarks>
-public sealed class Krum : ISelectingRule
+public sealed class Krum : ISelectingRule, IRuleWithMinimum
 {
     /// <summary>Krum (<paramref name="m"/> = 1) or Multi-Krum averaging the <paramref name="m"/> best-scored updates.</summary>
     /// <param name="f">Byzantine clients to tolerate.</param>

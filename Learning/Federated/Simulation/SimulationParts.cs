@@ -37,7 +37,7 @@ internal sealed class SimulationParts
         var strategy = options.Strategy == "fedprox" ? "fedavg" : options.Strategy;
         _rule = strategy == "central" ? null : AggregationRules.Create(strategy, options.ByzantineF, options.TrimBeta);
         // A rule whose precondition the round size cannot meet is refused before any client trains.
-        var minimum = _rule switch { Bulyan b => b.MinimumClients, Krum k => k.MinimumClients, _ => 1 };
+        var minimum = _rule is IRuleWithMinimum bounded ? bounded.MinimumClients : 1;
         if (options.ClientsPerRound < minimum)
         {
             throw new AggregationRefusedException(

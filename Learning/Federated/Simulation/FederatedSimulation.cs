@@ -145,13 +145,14 @@ public sealed class FederatedSimulation
             var rejected = new HashSet<string>(StringComparer.Ordinal);
             var flagged = 0;
             float[]? centre = null;
+            IReadOnlyList<UpdateCheck>? checks = null;
             if (!central && updates.Count >= 3 && options.SecureAggregation is null)
             {
                 centre = parts.Median(updates);
                 if (options.ValidateUpdates)
                 {
                     var before = shapleyShard!.Score(global).Loss;
-                    var checks = UpdateValidator.Check(updates, layout.Length, centre, parts.ValidationOptions, delta => shapleyShard.ScoreWith(global, delta).Loss - before);
+                    checks = UpdateValidator.Check(updates, layout.Length, centre, parts.ValidationOptions, delta => shapleyShard.ScoreWith(global, delta).Loss - before);
                     foreach (var check in checks)
                     {
                         var k = index[check.ClientId];
@@ -172,7 +173,7 @@ public sealed class FederatedSimulation
                         }
                     }
                 }
-                else
+                else if (centre is not null)
                 {
                     foreach (var u in updates)
                     {
@@ -264,7 +265,7 @@ public sealed class FederatedSimulation
             var bytesDown = central ? 0 : (long)sampled.Count * layout.Length * sizeof(float);
             var report = new RoundReport(round, sampled.Count, answered, dropped.Count, rejected.Count, flagged,
                 rejected.Count(id => stats[index[id]].Malicious), score.Top1, score.Loss, parts.Epsilon, options.Privacy is null ? null : clipNorm, noiseStd,
-                bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions), refused);
+                bytesUp, bytesDown, new StageSeconds(sampling, training, encoding, validationTime, privacy, secure, aggregation, evaluation, contributions), refused, checks);
             rounds.Add(report);
             RoundFinished?.Invoke(report);
         }

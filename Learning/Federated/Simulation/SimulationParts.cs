@@ -111,7 +111,15 @@ internal sealed class SimulationParts
         return (codec.Decode(bytes, delta.Length), bytes.Length);
     }
 
-    public float[] Median(IReadOnlyList<ClientUpdate> updates) => _median.Aggregate(updates);
+    /// <summary>
+    /// The round's robust centre: the coordinate-wise median of the updates that can have one (the model's shape, finite);
+    /// null when none can. The malformed ones are left to the validator, which rejects each alone.
+    /// </summary>
+    public float[]? Median(IReadOnlyList<ClientUpdate> updates)
+    {
+        var sound = updates.Where(u => u.Delta.Length == _layout.Length && VectorMath.AllFinite(u.Delta)).ToList();
+        return sound.Count == 0 ? null : _median.Aggregate(sound);
+    }
 
     /// <summary>The round's aggregate: DP-FedAvg (clipped, noised, accounted) with differential privacy, else the rule's.</summary>
     public float[] Aggregate(IReadOnlyList<ClientUpdate> updates)

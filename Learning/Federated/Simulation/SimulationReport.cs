@@ -26,9 +26,11 @@ public sealed record StageSeconds(double Sampling, double Training, double Encod
 /// <param name="BytesDown">Bytes the server sent (the model to each sampled client).</param>
 /// <param name="Seconds">Time per stage.</param>
 /// <param name="Refused">Why the round produced no model (too few survivors to unmask), or null.</param>
+/// <param name="Checks">With <c>--validate</c>, the validator's examination of each update (norm, distance, loss change, score, verdict).</param>
 public sealed record RoundReport(
     int Round, int Sampled, int Answered, int Dropped, int Rejected, int Flagged, int RejectedMalicious, double Top1, double Loss,
-    double? Epsilon, double? ClipNorm, double? NoiseStd, long BytesUp, long BytesDown, StageSeconds Seconds, string? Refused = null);
+    double? Epsilon, double? ClipNorm, double? NoiseStd, long BytesUp, long BytesDown, StageSeconds Seconds, string? Refused = null,
+    IReadOnlyList<Validation.UpdateCheck>? Checks = null);
 
 /// <summary>One client over the run.</summary>
 public sealed record ClientSummary(

@@ -98,6 +98,15 @@ public static class UpdateValidator
             }
             losses[i] = lossChange?.Invoke(updates[i].Delta);
         }
+        // An update that makes the validation loss infinite or NaN (a scaled attack overflows the logits) is rejected
+        // before any z-score: a NaN among the round's values would corrupt every score's median, and a NaN score
+        // compares false with every threshold, which once let such updates through as "accepted".
+        foreach (var i in sound.Where(i => losses[i] is { } loss && !double.IsFinite(loss)).ToList())
+        {
+            checks[i] = new UpdateCheck(updates[i].ClientId, UpdateVerdict.Rejected, $"the validation loss is not finite with it applied ({losses[i]})",
+                norms[i], distances[i], cosines[i], losses[i], double.PositiveInfinity);
+            sound.Remove(i);
+        }
         var distanceZ = RobustZ(sound.Select(i => distances[i]).ToList());
         // A scaled update points where the others do (its distance to the centre grows only with its size): its norm
         // against the round's norms is what gives it away.
@@ -113,6 +122,7 @@ public static class UpdateValidator
             }
             var (verdict, reason) = losses[i] > options.MaxLossIncrease
                 ? (UpdateVerdict.Rejected, $"raises the validation loss by {losses[i]:G3} (bound {options.MaxLossIncrease:G3})")
+                : double.IsNaN(score) ? (UpdateVerdict.Rejected, "anomaly score is not a number")
                 : score > options.RejectScore ? (UpdateVerdict.Rejected, $"anomaly score {score:F1} above {options.RejectScore:F1}")
                 : score > options.FlagScore ? (UpdateVerdict.Flagged, $"anomaly score {score:F1} above {options.FlagScore:F1}")
                 : (UpdateVerdict.Accepted, (string?)null);

@@ -68,6 +68,27 @@ public sealed class UpdateValidationTests
     }
 
     [Fact]
+    public void AnUpdateThatMakesTheValidationLossNotFiniteIsRejectedAndLeavesTheOthersScoresIntact()
+    {
+        // Measured in fl simulate: 10x-scaled updates overflowed the validation loss to NaN, every comparison with NaN
+        // was false, and they were accepted. The honest ones must still be judged among themselves.
+        var updates = Enumerable.Range(0, 8).Select(i => Update($"h{i}", 1f + (0.05f * i), 0.5f)).ToList();
+        updates.Add(Update("overflow", 10f, 5f));
+        updates.Add(Update("infinite", 9f, 5f));
+        var checks = UpdateValidator.Check(updates, 2, [1.2f, 0.5f], new UpdateValidationOptions(MaxNorm: 100), delta => delta[0] switch
+        {
+            10f => double.NaN,
+            9f => double.PositiveInfinity,
+            var x => 0.01 * x,
+        }).ToDictionary(c => c.ClientId);
+        Assert.Equal(UpdateVerdict.Rejected, checks["overflow"].Verdict);
+        Assert.Equal(UpdateVerdict.Rejected, checks["infinite"].Verdict);
+        Assert.StartsWith("the validation loss is not finite", checks["overflow"].Reason, StringComparison.Ordinal);
+        Assert.All(Enumerable.Range(0, 8), i => Assert.Equal(UpdateVerdict.Accepted, checks[$"h{i}"].Verdict));
+        Assert.All(Enumerable.Range(0, 8), i => Assert.True(double.IsFinite(checks[$"h{i}"].AnomalyScore)));
+    }
+
+    [Fact]
     public void RobustZScoresUseTheMedianAndTheScaledMedianAbsoluteDeviation()
     {
         // values 1,2,3,4,100: median 3, deviations 2,1,0,1,97 → MAD 1, spread 1.4826.

@@ -23,4 +23,7 @@ public static class ApiJson
         NumberHandling = JsonNumberHandling.Strict,
         AllowOutOfOrderMetadataProperties = true,
     };
+
+    /// <summary>An enum value's wire name, as <see cref="Enums"/> writes it (<c>GameStamped</c> → <c>game_stamped</c>).</summary>
+    public static string NameOf<TEnum>(TEnum value) where TEnum : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Gateway.Events;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
@@ -42,6 +43,8 @@ public static class GatewayHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RelayAuthentication>();
         builder.Services.AddSingleton<RelayUplinkHub>();
+        builder.Services.AddSingleton<ClusterEventFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
         // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy"), and a
         // number is a JSON number: "100" is not an amount.
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -83,6 +86,7 @@ public static class GatewayHosting
         app.MapRelayUplinkApi();
         app.MapGamesApi();
         app.MapPlayersApi();
+        app.MapEventsApi();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Players;
@@ -15,7 +16,7 @@ public static class GrainsHosting
 {
     /// <summary>
     /// The grains' services: their stores (PostgreSQL when an <see cref="NpgsqlDataSource"/> is registered, otherwise
-    /// in memory, for in-process test clusters), the conflict retry filter, the game event sink cache and the keeper
+    /// in memory, for in-process test clusters), the cluster event log, the conflict retry filter, the game event sink cache and the keeper
     /// of the cluster singletons (failover coordinator, pending-transfer expirer).
     /// </summary>
     public static ISiloBuilder AddGoRelayGrains(this ISiloBuilder silo)
@@ -39,6 +40,9 @@ public static class GrainsHosting
         services.TryAddSingleton<IStampStore>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
             ? new PostgresStampStore(postgres)
             : new InMemoryStampStore(sp.GetRequiredService<IRelayStore>()));
+        services.TryAddSingleton<IClusterEventLog>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
+            ? new PostgresClusterEventLog(postgres, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresClusterEventLog>>())
+            : new InMemoryClusterEventLog(sp.GetRequiredService<TimeProvider>()));
         return silo;
     }
 }

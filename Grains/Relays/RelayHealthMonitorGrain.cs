@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansGoRelay.Contracts;
+using OrleansGoRelay.Contracts.Events;
+using OrleansGoRelay.Grains.Events;
 
 namespace OrleansGoRelay.Grains.Relays;
 
@@ -13,7 +16,7 @@ namespace OrleansGoRelay.Grains.Relays;
 /// </summary>
 [GrainType("relay-health-monitor")]
 public sealed partial class RelayHealthMonitorGrain(
-    IRelayStore store, IOptions<RelayOptions> options, TimeProvider clock, ILocalSiloDetails silo, ILogger<RelayHealthMonitorGrain> logger)
+    IRelayStore store, IClusterEventLog events, IOptions<RelayOptions> options, TimeProvider clock, ILocalSiloDetails silo, ILogger<RelayHealthMonitorGrain> logger)
     : Grain, IRelayHealthMonitorGrain
 {
     private static readonly TimeSpan NoncePruneInterval = TimeSpan.FromSeconds(10);
@@ -95,6 +98,9 @@ public sealed partial class RelayHealthMonitorGrain(
             {
                 LogRelayDead(logger, relay.RelayId, silentFor.TotalMilliseconds, quarantined);
                 died.Add(relay.RelayId);
+                var health = quarantined ? RelayHealth.Quarantined : RelayHealth.Dead;
+                var reason = quarantined ? "quarantined" : silentFor > settings.DeadAfter ? "silent" : "probe_failed";
+                await events.AppendAsync(ClusterEventType.NodeLeft, relay.RelayId, new NodeChange(relay.RelayId, ApiJson.NameOf(health), reason, relay.Registration.Region), cancellationToken: cancellationToken);
                 await FailoverAsync(relay, now);
             }
         }

@@ -1,5 +1,8 @@
+using OrleansGoRelay.Contracts;
+using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Contracts.Relays;
+using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
@@ -12,7 +15,7 @@ namespace OrleansGoRelay.Grains.Relays;
 /// </summary>
 [GrainType("relay-node")]
 [Reentrant] // no in-memory state: every call is one or two store statements, which the store makes atomic
-public sealed class RelayNodeGrain(IRelayStore store, TimeProvider clock) : Grain, IRelayNodeGrain
+public sealed class RelayNodeGrain(IRelayStore store, IClusterEventLog events, TimeProvider clock) : Grain, IRelayNodeGrain
 {
     public async Task<RelayView> Register(RelayRegistration registration)
     {
@@ -30,6 +33,7 @@ public sealed class RelayNodeGrain(IRelayStore store, TimeProvider clock) : Grai
         // Every relay has a wallet: it pays stamp deposits and receives subsidies and revenue shares.
         await GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
             .CreateAccount(SystemAccounts.Wallet(SystemAccounts.Relay(registration.RelayId), AccountKind.Relay));
+        await events.AppendAsync(ClusterEventType.NodeJoined, registration.RelayId, new NodeChange(registration.RelayId, ApiJson.NameOf(view.Health), "registered", registration.Region));
         return view;
     }
 
@@ -43,12 +47,22 @@ public sealed class RelayNodeGrain(IRelayStore store, TimeProvider clock) : Grai
             throw RequestRefusedException.BadRequest("invalid_heartbeat", "Heartbeat figures are finite and not negative.");
         }
         var now = clock.GetUtcNow();
-        return await store.HeartbeatAsync(this.GetPrimaryKeyString(), heartbeat, relay => relay.Health switch
+        RelayHealth? before = null;
+        var view = await store.HeartbeatAsync(this.GetPrimaryKeyString(), heartbeat, relay =>
             {
-                RelayHealth.Quarantined when relay.QuarantinedUntil > now => RelayHealth.Quarantined,
-                _ => RelayHealth.Healthy,
+                before = relay.Health;
+                return relay.Health switch
+                {
+                    RelayHealth.Quarantined when relay.QuarantinedUntil > now => RelayHealth.Quarantined,
+                    _ => RelayHealth.Healthy,
+                };
             }, now)
             ?? throw RequestRefusedException.NotFound("unknown_relay", $"Relay '{this.GetPrimaryKeyString()}' is not registered.");
+        if (before is RelayHealth.Dead or RelayHealth.Quarantined && view.Health == RelayHealth.Healthy)
+        {
+            await events.AppendAsync(ClusterEventType.NodeJoined, view.RelayId, new NodeChange(view.RelayId, ApiJson.NameOf(view.Health), "heartbeat_resumed", view.Registration.Region));
+        }
+        return view;
     }
 
     public Task<bool> ClaimNonce(string nonce, DateTimeOffset expiresAt) => store.ClaimNonceAsync(this.GetPrimaryKeyString(), nonce, expiresAt);

@@ -1,3 +1,6 @@
+using OrleansGoRelay.Contracts;
+using OrleansGoRelay.Contracts.Events;
+using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
@@ -11,13 +14,14 @@ namespace OrleansGoRelay.Grains.Stamps;
 /// </summary>
 [GrainType("training-stamp")]
 [Reentrant] // no in-memory state: the store and the ledger's transfer id decide a stamp, so overlapping calls are safe
-public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : Grain, ITrainingStampGrain
+public sealed class TrainingStampGrain(IStampStore store, IClusterEventLog events, TimeProvider clock) : Grain, ITrainingStampGrain
 {
     public async Task<TrainingStamp?> Stamp(string relayId)
     {
         var stampId = this.GetPrimaryKeyString();
-        if ((await store.GetAsync([stampId])).Count > 0)
+        if (await store.GetAsync([stampId]) is [var existing])
         {
+            await ReportAsync(existing); // once: a crash after the insert left the event to the retry
             return null;
         }
         var game = await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame();
@@ -41,8 +45,16 @@ public sealed class TrainingStampGrain(IStampStore store, TimeProvider clock) : 
         }
         var stamp = new TrainingStamp(stampId, game.GameHash, game.BlackRelay, game.WhiteRelay, relayId, game.Black, game.White, game.Result,
             game.TotalMoves, game.Class, game.Features, StampRules.Deposit, 0, StampStatus.Active, deposit.Transfer?.CreatedAt ?? clock.GetUtcNow(), null, null);
-        return await store.InsertAsync(stamp) ? stamp : null;
+        if (!await store.InsertAsync(stamp))
+        {
+            return null;
+        }
+        await ReportAsync(stamp);
+        return stamp;
     }
+
+    private Task<ClusterEvent?> ReportAsync(TrainingStamp stamp) => events.AppendAsync(ClusterEventType.GameStamped, stamp.StampId,
+        new GameStamp(stamp.StampId, stamp.OwnerRelay, ApiJson.NameOf(stamp.GameClass), stamp.Deposit), "game_stamped:" + stamp.StampId);
 
     public async Task<TrainingStamp?> GetStamp() => await store.GetAsync([this.GetPrimaryKeyString()]) is [var stamp] ? stamp : null;
 }

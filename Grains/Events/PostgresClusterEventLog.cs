@@ -152,8 +152,8 @@ public sealed partial class PostgresClusterEventLog(NpgsqlDataSource dataSource,
 
     private static ClusterEvent Read(NpgsqlDataReader reader)
     {
-        using var data = JsonDocument.Parse(reader.GetString(4));
-        return new ClusterEvent(reader.GetInt64(0), ParseType(reader.GetString(1)), SqlCommands.Utc(reader.GetDateTime(2)), reader.GetString(3), data.RootElement.Clone());
+        return new ClusterEvent(reader.GetInt64(0), ParseType(reader.GetString(1)), SqlCommands.Utc(reader.GetDateTime(2)), reader.GetString(3),
+            JsonSerializer.Deserialize<JsonElement>(reader.GetString(4)));
     }
 
     private static ClusterEventType ParseType(string name) => JsonSerializer.Deserialize<ClusterEventType>($"\"{name}\"", ApiJson.Options);

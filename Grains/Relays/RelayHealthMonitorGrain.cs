@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Grains.Events;
 
@@ -100,7 +99,7 @@ public sealed partial class RelayHealthMonitorGrain(
                 died.Add(relay.RelayId);
                 var health = quarantined ? RelayHealth.Quarantined : RelayHealth.Dead;
                 var reason = quarantined ? "quarantined" : silentFor > settings.DeadAfter ? "silent" : "probe_failed";
-                await events.AppendAsync(ClusterEventType.NodeLeft, relay.RelayId, new NodeChange(relay.RelayId, ApiJson.NameOf(health), reason, relay.Registration.Region), cancellationToken: cancellationToken);
+                await events.AppendAsync(ClusterEventType.NodeLeft, relay.RelayId, NodeChanges.Of(relay with { Health = health }, reason), cancellationToken: cancellationToken);
                 await FailoverAsync(relay, now);
             }
         }

@@ -1,4 +1,3 @@
-using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Contracts.Relays;
@@ -33,7 +32,7 @@ public sealed class RelayNodeGrain(IRelayStore store, IClusterEventLog events, T
         // Every relay has a wallet: it pays stamp deposits and receives subsidies and revenue shares.
         await GrainFactory.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
             .CreateAccount(SystemAccounts.Wallet(SystemAccounts.Relay(registration.RelayId), AccountKind.Relay));
-        await events.AppendAsync(ClusterEventType.NodeJoined, registration.RelayId, new NodeChange(registration.RelayId, ApiJson.NameOf(view.Health), "registered", registration.Region));
+        await events.AppendAsync(ClusterEventType.NodeJoined, registration.RelayId, NodeChanges.Of(view, "registered"));
         return view;
     }
 
@@ -60,7 +59,7 @@ public sealed class RelayNodeGrain(IRelayStore store, IClusterEventLog events, T
             ?? throw RequestRefusedException.NotFound("unknown_relay", $"Relay '{this.GetPrimaryKeyString()}' is not registered.");
         if (before is RelayHealth.Dead or RelayHealth.Quarantined && view.Health == RelayHealth.Healthy)
         {
-            await events.AppendAsync(ClusterEventType.NodeJoined, view.RelayId, new NodeChange(view.RelayId, ApiJson.NameOf(view.Health), "heartbeat_resumed", view.Registration.Region));
+            await events.AppendAsync(ClusterEventType.NodeJoined, view.RelayId, NodeChanges.Of(view, "heartbeat_resumed"));
         }
         return view;
     }

@@ -33,6 +33,9 @@ public static class SystemAccounts
     /// <summary>A trainer's wallet.</summary>
     public static string Trainer(string trainerId) => "trainer:" + trainerId;
 
+    /// <summary>A relay's federated-learning stake: an escrow only the relay's signed stake requests move.</summary>
+    public static string Stake(string relayId) => "stake:" + relayId;
+
     /// <summary>A participant's wallet spec: it may not overdraw.</summary>
     public static AccountSpec Wallet(string accountId, AccountKind kind) => new(accountId, kind, BalanceRules.DebitsMustNotExceedCredits);
 }

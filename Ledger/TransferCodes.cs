@@ -9,6 +9,8 @@ public static class TransferCodes
     public const int Payment = 2;
     /// <summary>Reward pool to a player for a valuable game.</summary>
     public const int GameReward = 10;
+    /// <summary>Reward pool to a player for the measured effect of a game on the model it trained.</summary>
+    public const int GameImpactReward = 11;
     /// <summary>API payment share: data contributors.</summary>
     public const int RevenueData = 20;
     /// <summary>API payment share: relay maintainers.</summary>
@@ -38,11 +40,16 @@ public static class TransferCodes
     /// <summary>An API client paying for inference.</summary>
     public const int InferencePayment = 60;
 
+    /// <summary>A relay moves tokens from its wallet into its federated-learning stake.</summary>
+    public const int StakeLock = 70;
+    /// <summary>A relay takes tokens back from its stake.</summary>
+    public const int StakeRelease = 71;
+
     /// <summary>Every code the ledger accepts.</summary>
     public static IReadOnlySet<int> All { get; } = new HashSet<int>
     {
         Issuance, Payment, GameReward, RevenueData, RevenueRelay, RevenueTrainer, RevenueTreasury, ContributionReward,
         ContributionBonus, SubsidyFunding, SubsidyHighQualityData, SubsidyModelImprovement, SubsidyConsistentParticipation,
-        StampDeposit, StampDepositReturn, StampBurn, InferencePayment,
+        StampDeposit, StampDepositReturn, StampBurn, InferencePayment, GameImpactReward, StakeLock, StakeRelease,
     };
 }

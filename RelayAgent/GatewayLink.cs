@@ -21,6 +21,9 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(20);
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Federated calls move megabytes and may wait for a round's stage to close on the silo: a longer timeout of their own.
+    private readonly HttpClient _bulk = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly TaskCompletionSource _registered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<long, TaskCompletionSource<UplinkReply>> _pending = new();
     private ECDsa _key = null!;
     private WebSocketConnection<GatewayMessage, UplinkRequest>? _uplink;
@@ -101,6 +104,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
         }
         _key = LoadOrCreateKey(Settings.KeyFile);
         await RegisterAsync(stoppingToken).ConfigureAwait(false);
+        _registered.TrySetResult();
         var heartbeats = HeartbeatLoopAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -231,6 +235,46 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
     private Task SendAsync(UplinkRequest message, CancellationToken cancellationToken) =>
         (_uplink ?? throw new InvalidOperationException("No uplink yet.")).SendAsync(message, cancellationToken);
 
+    /// <summary>Completes once the relay is registered (its key loaded), for the agent's other loops.</summary>
+    public Task Registered => _registered.Task;
+
+    /// <summary>Signs <paramref name="bytes"/> with the relay's key (federated updates and advertisements).</summary>
+    public byte[] SignData(byte[] bytes) => _key.SignData(bytes, HashAlgorithmName.SHA256);
+
+    /// <summary>The relay's key, for signatures the gateway checks later than the request.</summary>
+    public ECDsa Key => _key;
+
+    /// <summary>
+    /// A signed request to the gateways, trying each once in turn until one answers (any status): the federated trainer's
+    /// calls, which must outlive the death of the silo it was talking to.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, byte[] body, CancellationToken cancellationToken)
+    {
+        HttpRequestException? last = null;
+        for (var attempt = 0; attempt < Settings.Gateways.Count; attempt++)
+        {
+            var gateway = Settings.Gateways[(_gateway + attempt) % Settings.Gateways.Count].TrimEnd('/');
+            try
+            {
+                using var request = RelaySignature.CreateRequest(_key, Settings.RelayId, method, gateway + path, path, body, DateTimeOffset.UtcNow);
+                if (body.Length > 0)
+                {
+                    request.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                }
+                return await _bulk.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                last = e;
+            }
+            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = new HttpRequestException($"{gateway} did not answer in time", e);
+            }
+        }
+        throw last ?? new HttpRequestException("No gateway is configured.");
+    }
+
     private async Task<HttpResponseMessage> SignedAsync(HttpMethod method, string path, byte[] body, CancellationToken cancellationToken)
     {
         using var request = RelaySignature.CreateRequest(_key, Settings.RelayId, method, Gateway + path, path, body, DateTimeOffset.UtcNow);
@@ -257,6 +301,7 @@ public sealed partial class GatewayLink(IOptions<RelayAgentOptions> options, Rel
     public override void Dispose()
     {
         _http.Dispose();
+        _bulk.Dispose();
         _key?.Dispose();
         base.Dispose();
     }

@@ -25,6 +25,10 @@ public sealed class PlayerSessions
     private static readonly KeyValuePair<string, object?> Down = new("direction", "down");
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Session, byte>> _byGame = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _carried = new(StringComparer.Ordinal);
+
+    /// <summary>Every game this process carried a session of (the federated trainer stamps the ones that end with consensus).</summary>
+    public IReadOnlyCollection<string> CarriedGames => (IReadOnlyCollection<string>)_carried.Keys;
     private readonly ConcurrentDictionary<string, int> _byIp = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _byPlayer = new(StringComparer.Ordinal);
     private readonly GatewayLink _link;
@@ -55,6 +59,7 @@ public sealed class PlayerSessions
             await Refuse(context, StatusCodes.Status400BadRequest, "bad_request", "Connect a WebSocket to /play?gameId=..&player=..").ConfigureAwait(false);
             return;
         }
+        _carried.TryAdd(gameId, 0);
         var ip = context.Connection.RemoteIpAddress?.ToString() ?? IPAddress.None.ToString();
         var limit = Reserve(ip, player);
         if (limit is not null)

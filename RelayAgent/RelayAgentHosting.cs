@@ -16,6 +16,7 @@ public static partial class RelayAgentHosting
         builder.Services.AddSingleton<RelayAgentMetrics>();
         builder.Services.AddSingleton<GatewayLink>();
         builder.Services.AddSingleton<PlayerSessions>();
+        builder.Services.AddHostedService<Training.FederatedTrainer>();
         // Every known series at 0 from the start, so a fresh relay's /metrics already lists them.
         builder.Services.AddInitialMeasurements(sp => sp.GetRequiredService<RelayAgentMetrics>().RecordZeros());
         builder.Services.AddHostedService(sp =>

@@ -51,6 +51,9 @@ public sealed class RelayAgentOptions
 
     /// <summary>Limits in the manner of libp2p circuit relay v2.</summary>
     public RelayLimits Limits { get; set; } = new();
+
+    /// <summary>The federated trainer (on with <see cref="FlEnabled"/>).</summary>
+    public FederatedTrainerOptions Fl { get; set; } = new();
 }
 
 /// <summary>
@@ -78,4 +81,23 @@ public sealed class RelayLimits
 
     /// <summary>The largest message a player may send: 4 KiB.</summary>
     public int MaxMessageBytes { get; set; } = 4096;
+}
+
+/// <summary>How the relay takes part in federated rounds.</summary>
+public sealed class FederatedTrainerOptions
+{
+    /// <summary>Where the relay keeps its games and its round state (default: beside its key file, <c>{relayId}-fl</c>).</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Base units the relay keeps staked (moved from its wallet once it has them).</summary>
+    public long Stake { get; set; } = 100_000_000;
+
+    /// <summary>Whether the relay stamps the consensus games it carried.</summary>
+    public bool StampCarriedGames { get; set; } = true;
+
+    /// <summary>How often it polls the cluster for rounds and games.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Threads local training may use.</summary>
+    public int Threads { get; set; } = 1;
 }

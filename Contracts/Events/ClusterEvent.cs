@@ -52,3 +52,38 @@ public sealed record NodeChange(string RelayId, string Health, string Reason, st
 /// <param name="GameClass">Its class (teaching, dogfight, standard).</param>
 /// <param name="Deposit">The deposit escrowed, in micro-tokens.</param>
 public sealed record GameStamp(string GameId, string RelayId, string GameClass, long Deposit);
+
+/// <summary>Details of <see cref="ClusterEventType.RoundStarted"/>.</summary>
+/// <param name="RoundId">The round.</param>
+/// <param name="ModelVersion">The model it trains from.</param>
+/// <param name="Participants">The sampled relays.</param>
+/// <param name="SecureAggregation">Whether updates are masked.</param>
+/// <param name="Privacy">Whether DP-FedAvg noises the aggregate.</param>
+/// <param name="Deadline">When its first stage closes.</param>
+public sealed record RoundStarted(string RoundId, string ModelVersion, IReadOnlyList<string> Participants, bool SecureAggregation, bool Privacy, DateTimeOffset Deadline);
+
+/// <summary>Details of <see cref="ClusterEventType.GradientReceived"/>.</summary>
+/// <param name="RoundId">The round.</param>
+/// <param name="RelayId">The relay whose update (plain or masked) was accepted.</param>
+/// <param name="Stage">training or masking.</param>
+/// <param name="Bytes">The update's size on the wire.</param>
+/// <param name="Received">Updates of the round so far.</param>
+/// <param name="Expected">Updates the stage waits for.</param>
+public sealed record GradientReceived(string RoundId, string RelayId, string Stage, long Bytes, int Received, int Expected);
+
+/// <summary>Details of <see cref="ClusterEventType.ModelUpdated"/>.</summary>
+/// <param name="RoundId">The round that produced it (null for the genesis version).</param>
+/// <param name="ModelHash">The version.</param>
+/// <param name="Version">Its number.</param>
+/// <param name="Parent">The version it was trained from.</param>
+/// <param name="Promoted">Whether it now serves.</param>
+/// <param name="Top1">Its held-out top-1, %.</param>
+/// <param name="ParticipantCount">Relays whose updates are in it.</param>
+public sealed record ModelUpdated(string? RoundId, string ModelHash, int Version, string? Parent, bool Promoted, double Top1, int ParticipantCount);
+
+/// <summary>Details of <see cref="ClusterEventType.RewardsDistributed"/>.</summary>
+/// <param name="Occasion">What was paid for: <c>fl-round:{roundId}</c>, <c>game-reward:{gameId}</c>, <c>game-impact:{gameId}</c>.</param>
+/// <param name="Kind">round, game or game_impact.</param>
+/// <param name="Total">Base units paid.</param>
+/// <param name="Recipients">Accounts paid, with their amounts.</param>
+public sealed record RewardsDistributed(string Occasion, string Kind, long Total, IReadOnlyDictionary<string, long> Recipients);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Gateway.Cluster;
 using OrleansGoRelay.Gateway.Events;
+using OrleansGoRelay.Gateway.Federated;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
@@ -87,6 +88,9 @@ public static class GatewayHosting
         app.MapGamesApi();
         app.MapPlayersApi();
         app.MapEventsApi();
+        app.MapFederatedApi();
+        app.MapModelsApi();
+        app.MapStakeApi();
         return app;
     }
 }

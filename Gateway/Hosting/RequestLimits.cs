@@ -74,9 +74,11 @@ public static class RequestLimits
     public static WebApplication UseRequestLimits(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var limit = app.Services.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxRequestBodyBytes;
+        var general = app.Services.GetRequiredService<IOptions<RequestLimitOptions>>().Value.MaxRequestBodyBytes;
         app.Use(async (context, next) =>
         {
+            // Federated updates are larger than any other body; their routes check their own bound (RelayAuthentication.MaxUpdateBytes).
+            var limit = context.Request.Path.StartsWithSegments("/api/v1/fl/rounds", StringComparison.Ordinal) ? Math.Max(general, Relays.RelayAuthentication.MaxUpdateBytes) : general;
             if (context.Request.ContentLength > limit)
             {
                 await Problems.Create(StatusCodes.Status413PayloadTooLarge, "request_too_large",

@@ -33,14 +33,9 @@ public static class StampsApi
                 Market(grains).BurnableStampsOf(relayId, page ?? 1, pageSize ?? 100))
             .WithTags("Stamps").WithSummary("The relay's own stamps old enough to burn, oldest first.");
 
-        var models = routes.MapGroup("/api/v1/models").WithTags("Stamps");
+        var models = routes.MapGroup("/api/v1/models").WithTags("Stamps"); // the reads are the registry's (ModelsApi)
         models.MapPost("/", SubmitModel).Accepts<ModelSubmission>("application/json")
             .WithSummary("(relay-signed) Records a model trained on stamps the relay may use, with every contributor; pays ModelImprovement when earned.");
-        models.MapGet("/{modelHash}", async (string modelHash, IGrainFactory grains) =>
-                await Market(grains).GetModel(modelHash) is { } model
-                    ? Results.Ok(model)
-                    : Problems.Create(StatusCodes.Status404NotFound, "unknown_model", $"There is no model '{modelHash}'."))
-            .WithSummary("One model with its contributors.");
         return routes;
     }
 

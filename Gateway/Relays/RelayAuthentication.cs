@@ -28,6 +28,9 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
     /// <summary>The largest signed body accepted.</summary>
     public const int MaxBodyBytes = 1 << 20;
 
+    /// <summary>The largest signed federated update (a masked vector of the 6×48 model is 2.2 MB, 3 MB as base64 in JSON).</summary>
+    public const int MaxUpdateBytes = 16 << 20;
+
     private readonly ConcurrentDictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
 
     /// <summary>Verifies a request and parses its body as <typeparamref name="T"/>.</summary>
@@ -42,7 +45,7 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
         {
             parsed = Parse<T>(bytes);
             return parsed is { } value ? registeringKey(value) : null;
-        }).ConfigureAwait(false);
+        }, MaxBodyBytes).ConfigureAwait(false);
         if (problem is not null)
         {
             return (null, problem);
@@ -69,9 +72,12 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
     /// <summary>Verifies a request without a body to parse (a WebSocket upgrade, a GET).</summary>
     public async Task<(string? RelayId, IResult? Problem)> VerifyAsync(HttpContext context)
     {
-        var (relayId, _, problem) = await VerifyAsync(context, null).ConfigureAwait(false);
+        var (relayId, _, problem) = await VerifyAsync(context, null, MaxBodyBytes).ConfigureAwait(false);
         return (relayId, problem);
     }
+
+    /// <summary>Verifies a request and returns its raw body (at most <paramref name="maxBytes"/>), for routes that keep the bytes as sent.</summary>
+    public Task<(string? RelayId, byte[] Body, IResult? Problem)> VerifyRawAsync(HttpContext context, int maxBytes) => VerifyAsync(context, null, maxBytes);
 
     private T? Parse<T>(byte[] body)
     {
@@ -85,7 +91,7 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
         }
     }
 
-    private async Task<(string? RelayId, byte[] Body, IResult? Problem)> VerifyAsync(HttpContext context, Func<byte[], string?>? registeringKey)
+    private async Task<(string? RelayId, byte[] Body, IResult? Problem)> VerifyAsync(HttpContext context, Func<byte[], string?>? registeringKey, int maxBytes)
     {
         var headers = context.Request.Headers;
         var relayId = headers[RelaySignature.RelayIdHeader].ToString();
@@ -113,9 +119,9 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
         }
 
         byte[] body;
-        if (context.Request.ContentLength > MaxBodyBytes)
+        if (context.Request.ContentLength > maxBytes)
         {
-            return Fail(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"Signed bodies are at most {MaxBodyBytes} bytes.");
+            return Fail(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"Signed bodies here are at most {maxBytes} bytes.");
         }
         using (var buffer = new MemoryStream())
         {
@@ -123,9 +129,9 @@ public sealed class RelayAuthentication(IGrainFactory grains, TimeProvider clock
             int read;
             while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
-                if (buffer.Length + read > MaxBodyBytes)
+                if (buffer.Length + read > maxBytes)
                 {
-                    return Fail(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"Signed bodies are at most {MaxBodyBytes} bytes.");
+                    return Fail(StatusCodes.Status413PayloadTooLarge, "body_too_large", $"Signed bodies here are at most {maxBytes} bytes.");
                 }
                 buffer.Write(chunk, 0, read);
             }

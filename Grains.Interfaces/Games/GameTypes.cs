@@ -17,7 +17,9 @@ namespace OrleansGoRelay.Grains.Games;
 /// <param name="Features">The game's features.</param>
 /// <param name="Class">Teaching, dogfight or standard, by the analysis.</param>
 /// <param name="EndedAt">When play ended.</param>
+/// <param name="ClarityBp">The classifier's confidence in <paramref name="Class"/>, in basis points (<see cref="GameClarity"/>).</param>
+/// <param name="Sgf">The game's record.</param>
 [GenerateSerializer, Immutable, Alias("gorelay.ConsensusGame")]
 public sealed record ConsensusGame(
     string GameId, string GameHash, string Black, string White, string? BlackRelay, string? WhiteRelay, string Result,
-    int TotalMoves, GameFeatures Features, GameClass Class, DateTimeOffset EndedAt);
+    int TotalMoves, GameFeatures Features, GameClass Class, DateTimeOffset EndedAt, int ClarityBp = 0, string Sgf = "");

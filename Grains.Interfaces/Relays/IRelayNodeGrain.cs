@@ -53,6 +53,11 @@ public interface IRelayHealthMonitorGrain : ISingletonGrain
 
     /// <summary>One sweep now; returns the relays it declared dead.</summary>
     Task<IReadOnlyList<string>> Sweep();
+
+    /// <summary>Quarantines a relay now (it failed three federated rounds), the same way three deaths do; false when it already is or is unknown.</summary>
+    /// <param name="relayId">The relay.</param>
+    /// <param name="reason">Why, for the node_left event.</param>
+    Task<bool> Quarantine(string relayId, string reason);
 }
 
 /// <summary>All relays: the list, routing and failover targets. Any key works; by convention <see cref="Key"/>.</summary>

@@ -253,11 +253,12 @@ public sealed partial class GameGrain(
             throw RequestRefusedException.Unprocessable("no_consensus", $"Game '{this.GetPrimaryKeyString()}' has no consensus result.");
         }
         var sgf = SgfWriter.Write(ToSgf(State));
-        var analysis = new GameAnalyzer(new InfluenceEvaluator()).Analyze(ToRecord(spec, State));
+        var evaluator = new InfluenceEvaluator();
+        var analysis = new GameAnalyzer(evaluator).Analyze(ToRecord(spec, State));
         return Task.FromResult(new ConsensusGame(
             this.GetPrimaryKeyString(), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sgf))), spec.Black, spec.White,
             State.BlackRelay?.RelayId, State.WhiteRelay?.RelayId, State.Result!, State.Moves.Count, analysis.Features,
-            analysis.Class, State.EndedAt ?? State.CreatedAt));
+            analysis.Class, State.EndedAt ?? State.CreatedAt, GameClarity.ClarityBp(analysis, evaluator.Thresholds), sgf));
     }
 
     private async Task SetAssignmentAsync(Color color, RelayAssignment assignment)

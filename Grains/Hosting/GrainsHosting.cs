@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Orleans.Serialization;
 using OrleansGoRelay.Grains.Events;
+using OrleansGoRelay.Grains.Federated;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Players;
@@ -25,6 +27,9 @@ public static class GrainsHosting
         silo.AddIncomingGrainCallFilter<ConflictRetryFilter>();
         var services = silo.Services;
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section);
+        services.AddOptions<FederatedOptions>().BindConfiguration(FederatedOptions.Section);
+        // The federated rounds' wire records cross grain calls as JSON: one shape for the gateway, the relays and the grains.
+        services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: type => type.Namespace == typeof(Contracts.Federated.RoundStart).Namespace));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GameEventSinks>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SingletonKeeper>();
@@ -43,6 +48,13 @@ public static class GrainsHosting
         services.TryAddSingleton<IClusterEventLog>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
             ? new PostgresClusterEventLog(postgres, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresClusterEventLog>>())
             : new InMemoryClusterEventLog(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IFederatedStore>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
+            ? new PostgresFederatedStore(postgres)
+            : new InMemoryFederatedStore());
+        services.TryAddSingleton<FederatedModels>();
+        services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<GameRewards>();
+        services.TryAddSingleton<RoundSettlement>();
         return silo;
     }
 }

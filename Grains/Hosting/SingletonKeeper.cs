@@ -50,7 +50,8 @@ internal sealed partial class SingletonKeeper(IGrainFactory grains, ILogger<Sing
                 {
                     await Task.WhenAll(
                         grains.GetGrain<IRelayHealthMonitorGrain>(ISingletonGrain.Key).EnsureRunning(),
-                        grains.GetGrain<IPendingTransferExpirerGrain>(ISingletonGrain.Key).EnsureRunning()).ConfigureAwait(false);
+                        grains.GetGrain<IPendingTransferExpirerGrain>(ISingletonGrain.Key).EnsureRunning(),
+                        grains.GetGrain<Federated.IRoundSchedulerGrain>(ISingletonGrain.Key).EnsureRunning()).ConfigureAwait(false);
                     if (failing)
                     {
                         LogRecovered(logger);

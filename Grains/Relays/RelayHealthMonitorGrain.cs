@@ -92,18 +92,47 @@ public sealed partial class RelayHealthMonitorGrain(
             }
             var failures = relay.Failures.Where(f => now - f <= settings.QuarantineWindow).Append(now).ToList();
             var quarantined = failures.Count >= settings.QuarantineFailures;
-            if (await store.TransitionAsync(relay, quarantined ? RelayHealth.Quarantined : RelayHealth.Dead, failures,
-                    quarantined ? now + settings.QuarantineDuration : relay.QuarantinedUntil, now))
+            var reason = quarantined ? "quarantined" : silentFor > settings.DeadAfter ? "silent" : "probe_failed";
+            if (await RemoveAsync(relay, quarantined, failures, reason, now, cancellationToken))
             {
                 LogRelayDead(logger, relay.RelayId, silentFor.TotalMilliseconds, quarantined);
                 died.Add(relay.RelayId);
-                var health = quarantined ? RelayHealth.Quarantined : RelayHealth.Dead;
-                var reason = quarantined ? "quarantined" : silentFor > settings.DeadAfter ? "silent" : "probe_failed";
-                await events.AppendAsync(ClusterEventType.NodeLeft, relay.RelayId, NodeChanges.Of(relay with { Health = health }, reason), cancellationToken: cancellationToken);
-                await FailoverAsync(relay, now);
             }
         }
         return died;
+    }
+
+    public async Task<bool> Quarantine(string relayId, string reason)
+    {
+        var relay = await store.GetAsync(relayId);
+        if (relay is null || relay.Health == RelayHealth.Quarantined)
+        {
+            return false;
+        }
+        var now = clock.GetUtcNow();
+        var failures = relay.Failures.Where(f => now - f <= options.Value.QuarantineWindow).Append(now).ToList();
+        if (!await RemoveAsync(relay, quarantined: true, failures, reason, now, CancellationToken.None))
+        {
+            return false;
+        }
+        LogRelayQuarantined(logger, relayId, reason);
+        return true;
+    }
+
+    /// <summary>
+    /// The one way a relay leaves the federation, dead or quarantined (three deaths in the window, or three failed
+    /// rounds): its health moves if nobody changed it meanwhile, the departure is logged, and its live sessions move.
+    /// </summary>
+    private async Task<bool> RemoveAsync(RelayView relay, bool quarantined, List<DateTimeOffset> failures, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var health = quarantined ? RelayHealth.Quarantined : RelayHealth.Dead;
+        if (!await store.TransitionAsync(relay, health, failures, quarantined ? now + options.Value.QuarantineDuration : relay.QuarantinedUntil, now))
+        {
+            return false;
+        }
+        await events.AppendAsync(ClusterEventType.NodeLeft, relay.RelayId, NodeChanges.Of(relay with { Health = health }, reason), cancellationToken: cancellationToken);
+        await FailoverAsync(relay, now);
+        return true;
     }
 
     /// <summary>Moves every live session off a dead relay, 16 games at a time.</summary>
@@ -172,6 +201,9 @@ public sealed partial class RelayHealthMonitorGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relay health sweep failed")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relay {RelayId} quarantined: {Reason}")]
+    private static partial void LogRelayQuarantined(ILogger logger, string relayId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Relay {RelayId} declared dead after {SilentMs:F0} ms without a heartbeat (quarantined: {Quarantined})")]
     private static partial void LogRelayDead(ILogger logger, string relayId, double silentMs, bool quarantined);

@@ -1,6 +1,7 @@
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Grains.Events;
+using OrleansGoRelay.Grains.Federated;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
@@ -14,14 +15,19 @@ namespace OrleansGoRelay.Grains.Stamps;
 /// </summary>
 [GrainType("training-stamp")]
 [Reentrant] // no in-memory state: the store and the ledger's transfer id decide a stamp, so overlapping calls are safe
-public sealed class TrainingStampGrain(IStampStore store, IClusterEventLog events, TimeProvider clock) : Grain, ITrainingStampGrain
+public sealed class TrainingStampGrain(IStampStore store, IClusterEventLog events, GameRewards rewards, TimeProvider clock) : Grain, ITrainingStampGrain
 {
     public async Task<TrainingStamp?> Stamp(string relayId)
     {
         var stampId = this.GetPrimaryKeyString();
         if (await store.GetAsync([stampId]) is [var existing])
         {
-            await ReportAsync(existing); // once: a crash after the insert left the event to the retry
+            // Once each: a crash after the insert left the event and the game reward to the retry.
+            await ReportAsync(existing);
+            if (existing.OwnerRelay == relayId)
+            {
+                await RewardAsync(await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame());
+            }
             return null;
         }
         var game = await GrainFactory.GetGrain<IGameGrain>(stampId).GetConsensusGame();
@@ -50,8 +56,12 @@ public sealed class TrainingStampGrain(IStampStore store, IClusterEventLog event
             return null;
         }
         await ReportAsync(stamp);
+        await RewardAsync(game);
         return stamp;
     }
+
+    /// <summary>The players' reward for a stamped game (rarity and clarity now; its model impact once a round trained on it).</summary>
+    private Task<long> RewardAsync(ConsensusGame game) => rewards.PayStampingAsync(game.GameId, game.Black, game.White, game.Class, game.ClarityBp, game.Sgf);
 
     private Task<ClusterEvent?> ReportAsync(TrainingStamp stamp) => events.AppendAsync(ClusterEventType.GameStamped, stamp.StampId,
         new GameStamp(stamp.StampId, stamp.OwnerRelay, ApiJson.NameOf(stamp.GameClass), stamp.Deposit), "game_stamped:" + stamp.StampId);

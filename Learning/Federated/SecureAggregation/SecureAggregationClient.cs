@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace OrleansGoRelay.Learning.Federated.SecureAggregation;
@@ -10,6 +11,11 @@ namespace OrleansGoRelay.Learning.Federated.SecureAggregation;
 /// shrink, enough of its neighbourhood is left, every neighbour's bundle opens) and refuses
 /// (<see cref="AggregationRefusedException"/>) otherwise; it answers one unmask request only, so a server cannot obtain
 /// both the self-mask share and the masking-key share of one client by asking twice.
+/// <para>
+/// A client survives a restart of its process: <see cref="ExportState"/> after a stage, persist the state
+/// (<see cref="SecureAggregationClientState.Serialize"/>) before sending the stage's reply, and <see cref="Restore"/> it
+/// in the new process to go on with the next stage, with the same keys and secrets.
+/// </para>
 /// </summary>
 public sealed class SecureAggregationClient : IDisposable
 {
@@ -17,8 +23,8 @@ public sealed class SecureAggregationClient : IDisposable
     private readonly NeighbourGraph _graph;
     private readonly IAdvertisementSigner? _signer;
     private readonly IAdvertisementVerifier? _verifier;
-    private readonly ECDiffieHellman _encryptionKey = SecureAggregationCrypto.NewKeyPair();
-    private readonly ECDiffieHellman _maskingKey = SecureAggregationCrypto.NewKeyPair();
+    private readonly ECDiffieHellman _encryptionKey;
+    private readonly ECDiffieHellman _maskingKey;
     private readonly IReadOnlyList<int> _neighbours;
     private readonly Dictionary<int, AdvertiseKeys> _neighbourKeys = [];
     private readonly Dictionary<int, byte[]> _bundleKeys = [];
@@ -34,7 +40,21 @@ public sealed class SecureAggregationClient : IDisposable
     /// <param name="signer">Signs the advertisement with this client's identity key, when there is a PKI.</param>
     /// <param name="verifier">Checks the other clients' advertisements, when there is a PKI.</param>
     public SecureAggregationClient(SecureAggregationConfig config, int clientId, NeighbourGraph? graph = null, IAdvertisementSigner? signer = null, IAdvertisementVerifier? verifier = null)
+        : this(config, clientId, graph, signer, verifier, SecureAggregationCrypto.NewKeyPair(), SecureAggregationCrypto.NewKeyPair())
     {
+    }
+
+    private SecureAggregationClient(
+        SecureAggregationConfig config,
+        int clientId,
+        NeighbourGraph? graph,
+        IAdvertisementSigner? signer,
+        IAdvertisementVerifier? verifier,
+        ECDiffieHellman encryptionKey,
+        ECDiffieHellman maskingKey)
+    {
+        _encryptionKey = encryptionKey;
+        _maskingKey = maskingKey;
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         ArgumentOutOfRangeException.ThrowIfNegative(clientId);
@@ -60,8 +80,90 @@ public sealed class SecureAggregationClient : IDisposable
         Unmasked,
     }
 
+    /// <summary>
+    /// The client <paramref name="state"/> describes (from <see cref="ExportState"/>, possibly in another process): it goes
+    /// on from the stage it had completed with the same keys, neighbours' keys, shares and seed, and refuses a stage it
+    /// has passed as the exported client would.
+    /// </summary>
+    /// <param name="state">The exported state.</param>
+    /// <param name="graph">The round's graph when already built; built from the state's config otherwise.</param>
+    /// <param name="signer">Signs the advertisement, when the state is at <c>Created</c> and there is a PKI.</param>
+    /// <param name="verifier">Checks the other clients' advertisements, when the state is at <c>Advertised</c> and there is a PKI.</param>
+    /// <exception cref="ArgumentException">The state is inconsistent: an invalid key or configuration, an unknown stage, or keys, shares or seed that the stage cannot hold.</exception>
+    public static SecureAggregationClient Restore(SecureAggregationClientState state, NeighbourGraph? graph = null, IAdvertisementSigner? signer = null, IAdvertisementVerifier? verifier = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var config = state.Config ?? throw new ArgumentException("The state has no round configuration.", nameof(state));
+        config.Validate();
+        if (state.ClientId < 0 || state.ClientId >= config.Clients)
+        {
+            throw new ArgumentException($"The state is of client {state.ClientId}; the round has clients 0 to {config.Clients - 1}.", nameof(state));
+        }
+        graph ??= NeighbourGraph.For(config);
+        if (graph.Clients != config.Clients)
+        {
+            throw new ArgumentException("The graph is not the round's.", nameof(graph));
+        }
+        var stage = CheckState(state, graph);
+
+        var encryptionKey = ImportPrivateKey(state, encryption: true);
+        ECDiffieHellman? maskingKey = null;
+        try
+        {
+            maskingKey = ImportPrivateKey(state, encryption: false);
+            var client = new SecureAggregationClient(config, state.ClientId, graph, signer, verifier, encryptionKey, maskingKey) { _stage = stage };
+            foreach (var advert in state.NeighbourKeys)
+            {
+                client._neighbourKeys[advert.ClientId] = advert with
+                {
+                    EncryptionPublicKey = advert.EncryptionPublicKey.ToArray(),
+                    MaskingPublicKey = advert.MaskingPublicKey.ToArray(),
+                    Signature = advert.Signature?.ToArray(),
+                };
+            }
+            foreach (var held in state.HeldShares)
+            {
+                client._heldShares[held.Owner] = (held.MaskingKeyShare.ToArray(), held.SelfMaskShare.ToArray());
+            }
+            client._sharedKeys = [.. state.SharedKeys];
+            client._selfMaskSeed = state.SelfMaskSeed?.ToArray();
+            return client;
+        }
+        catch
+        {
+            encryptionKey.Dispose();
+            maskingKey?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>This client's id.</summary>
     public int ClientId { get; }
+
+    /// <summary>
+    /// Everything the client holds now, for <see cref="Restore"/>: copies, so the client goes on unaffected. It holds the
+    /// private keys and secrets (see <see cref="SecureAggregationClientState"/>); after <see cref="Unmask"/> it holds no
+    /// shares, so a restored client cannot answer a second unmask request either.
+    /// </summary>
+    public SecureAggregationClientState ExportState() => new(
+        _config,
+        ClientId,
+        SecureAggregationClientState.StageNames[(int)_stage],
+        SecureAggregationCrypto.ExportPrivateKey(_encryptionKey),
+        SecureAggregationCrypto.ExportPrivateKey(_maskingKey),
+        _neighbourKeys.OrderBy(pair => pair.Key)
+            .Select(pair => pair.Value with
+            {
+                EncryptionPublicKey = pair.Value.EncryptionPublicKey.ToArray(),
+                MaskingPublicKey = pair.Value.MaskingPublicKey.ToArray(),
+                Signature = pair.Value.Signature?.ToArray(),
+            })
+            .ToArray(),
+        _heldShares.OrderBy(pair => pair.Key)
+            .Select(pair => new SecureAggregationHeldShares(pair.Key, pair.Value.MaskingKey.ToArray(), pair.Value.SelfMask.ToArray()))
+            .ToArray(),
+        _sharedKeys.Order().ToArray(),
+        _selfMaskSeed?.ToArray());
 
     /// <summary>Stage 0: the public keys c^PK and s^PK, signed when a signer was given.</summary>
     public AdvertiseKeys AdvertiseKeys()
@@ -233,6 +335,97 @@ public sealed class SecureAggregationClient : IDisposable
         {
             CryptographicOperations.ZeroMemory(_selfMaskSeed);
         }
+    }
+
+    /// <summary>
+    /// The stage of <paramref name="state"/>, after checking that what it holds is what a client at that stage holds:
+    /// neighbours' keys (valid points, neighbours only) and its own shares from Shared on, the neighbours' shares and U2
+    /// from Masked on, the self-mask seed at Shared only, and no shares at all once unmasked.
+    /// </summary>
+    private static Stage CheckState(SecureAggregationClientState state, NeighbourGraph graph)
+    {
+        var index = SecureAggregationClientState.StageIndex(state.Stage);
+        if (index < 0)
+        {
+            throw new ArgumentException($"The state's stage '{state.Stage}' is none of {string.Join(", ", SecureAggregationClientState.StageNames)}.", nameof(state));
+        }
+        var stage = (Stage)index;
+        var client = state.ClientId;
+        var neighbourKeys = state.NeighbourKeys ?? throw new ArgumentException("The state's neighbour keys are null.", nameof(state));
+        var heldShares = state.HeldShares ?? throw new ArgumentException("The state's held shares are null.", nameof(state));
+        var sharedKeys = state.SharedKeys ?? throw new ArgumentException("The state's clients that shared keys are null.", nameof(state));
+        [DoesNotReturn]
+        void Fail(string reason) => throw new ArgumentException($"The state of client {client} at stage {stage} {reason}.", nameof(state));
+
+        var advertised = new HashSet<int>();
+        foreach (var advert in neighbourKeys)
+        {
+            if (advert is null || advert.EncryptionPublicKey is null || advert.MaskingPublicKey is null)
+            {
+                Fail("holds an incomplete advertisement");
+            }
+            if (advert.ClientId == client || !graph.AreNeighbours(client, advert.ClientId) || !advertised.Add(advert.ClientId))
+            {
+                Fail($"holds an advertisement of client {advert.ClientId}, which is not a neighbour or is there twice");
+            }
+            using var encryption = SecureAggregationCrypto.ImportPublicKey(advert.EncryptionPublicKey);
+            using var masking = SecureAggregationCrypto.ImportPublicKey(advert.MaskingPublicKey);
+        }
+        if (stage < Stage.Shared && advertised.Count > 0)
+        {
+            Fail("holds neighbours' keys, which come with the key broadcast");
+        }
+
+        for (var i = 0; i < sharedKeys.Length; i++)
+        {
+            if (sharedKeys[i] < 0 || sharedKeys[i] >= graph.Clients || (i > 0 && sharedKeys[i] <= sharedKeys[i - 1]))
+            {
+                Fail("lists the clients that shared keys out of order or out of the round");
+            }
+        }
+        var u2 = sharedKeys.ToHashSet();
+        if (stage < Stage.Masked ? u2.Count > 0 : !u2.Contains(client))
+        {
+            Fail(stage < Stage.Masked ? "lists clients that shared keys before it took the share delivery" : "does not list itself among the clients that shared keys");
+        }
+
+        var keyChunks = ShamirSecretSharing.ChunkCount(SecureAggregationCrypto.PrivateKeyBytes);
+        var seedChunks = ShamirSecretSharing.ChunkCount(SecureAggregationCrypto.SelfMaskSeedBytes);
+        var owners = new HashSet<int>();
+        foreach (var held in heldShares)
+        {
+            if (held?.MaskingKeyShare is not { } key || held.SelfMaskShare is not { } seed
+                || key.Length != keyChunks || seed.Length != seedChunks || key.Any(v => v >= MersenneField.Prime) || seed.Any(v => v >= MersenneField.Prime))
+            {
+                Fail($"holds a malformed share (shares are {keyChunks} and {seedChunks} field elements below p)");
+            }
+            var owner = held.Owner;
+            var allowed = owner == client
+                ? stage is Stage.Shared or Stage.Masked
+                : stage == Stage.Masked && advertised.Contains(owner) && u2.Contains(owner);
+            if (!allowed || !owners.Add(owner))
+            {
+                Fail($"holds shares of client {owner} it cannot hold at this stage");
+            }
+        }
+        if (stage is Stage.Shared or Stage.Masked && !owners.Contains(client))
+        {
+            Fail("lacks the shares of its own secrets");
+        }
+
+        if (stage == Stage.Shared ? state.SelfMaskSeed is not { Length: SecureAggregationCrypto.SelfMaskSeedBytes } : state.SelfMaskSeed is not null)
+        {
+            Fail(stage == Stage.Shared ? "lacks its 32-byte self-mask seed" : "holds a self-mask seed, which exists between sharing and masking only");
+        }
+        return stage;
+    }
+
+    private static ECDiffieHellman ImportPrivateKey(SecureAggregationClientState state, bool encryption)
+    {
+        var d = encryption ? state.EncryptionPrivateKey : state.MaskingPrivateKey;
+        return d is { Length: SecureAggregationCrypto.PrivateKeyBytes } && SecureAggregationCrypto.ImportPrivateKey(d) is { } key
+            ? key
+            : throw new ArgumentException($"The state's {(encryption ? "encryption" : "masking")} private key is not a 32-byte P-256 scalar.", nameof(state));
     }
 
     private byte[] BundleKey(int neighbour)

@@ -138,25 +138,8 @@ internal sealed class SimulationParts
         return _dp.Aggregate(updates);
     }
 
-    /// <summary>
-    /// The server's step: the optimiser moves the trained weights; the batch norms' running statistics are not weights
-    /// (a server learning rate of 5 or Adam's scaling would push a variance below zero) and take the aggregate's change
-    /// as it is, a variance never below 1e-5.
-    /// </summary>
-    public float[] ServerStep(float[] global, float[] aggregate)
-    {
-        var next = _server.Apply(global, aggregate);
-        foreach (var tensor in _layout.Tensors.Where(t => t.IsStatistic))
-        {
-            var variance = tensor.Name.EndsWith("running_var", StringComparison.Ordinal);
-            for (var i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
-            {
-                var value = global[i] + aggregate[i];
-                next[i] = variance ? MathF.Max(value, 1e-5f) : value;
-            }
-        }
-        return next;
-    }
+    /// <summary>The server's step (<see cref="Aggregation.ServerStep"/>) with the run's optimiser.</summary>
+    public float[] ServerStep(float[] global, float[] aggregate) => Aggregation.ServerStep.Apply(_server, _layout, global, aggregate);
 
     /// <summary>
     /// The round's aggregate through secure aggregation: every sampled client takes part in the key stages, the dropped

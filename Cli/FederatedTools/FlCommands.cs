@@ -15,8 +15,9 @@ internal static class FlCommands
 {
     public static Command Command()
     {
-        var fl = new Command("fl", "Federated learning: simulate a federation of relays training the model on their own games");
+        var fl = new Command("fl", "Federated learning: simulate a federation of relays training the model on their own games, or run rounds on the cluster");
         fl.Subcommands.Add(Simulate());
+        fl.Subcommands.Add(FlRunCommand.Command());
         return fl;
     }
 

@@ -46,6 +46,9 @@ public sealed class GatewayClient : IDisposable
         _http.Timeout = TimeSpan.FromSeconds(5);
     }
 
+    /// <summary>The operator token sent as a bearer token with every call, for operator routes.</summary>
+    public string? OperatorToken { get; init; }
+
     /// <summary>How long a call keeps trying other gateways.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -69,6 +72,10 @@ public sealed class GatewayClient : IDisposable
             {
                 using var request = create();
                 request.RequestUri = new Uri(gateway, request.RequestUri!.OriginalString.TrimStart('/'));
+                if (OperatorToken is not null)
+                {
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+                }
                 using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)

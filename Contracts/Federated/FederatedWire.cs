@@ -211,7 +211,8 @@ public sealed record RoundParticipantView(string RelayId, int? ClientId, IReadOn
 public sealed record RoundView(
     RoundStart Start, string Stage, DateTimeOffset StageDeadline, IReadOnlyList<RoundParticipantView> Participants,
     int Submissions, ModelUpdate? Result, double? EpsilonSpent, string? FailureReason, DateTimeOffset? FinishedAt,
-    IReadOnlyDictionary<string, double> StageSeconds, long BytesReceived, IReadOnlyDictionary<string, double>? ServerSeconds = null);
+    IReadOnlyDictionary<string, double> StageSeconds, long BytesReceived, IReadOnlyDictionary<string, double>? ServerSeconds = null,
+    IReadOnlyDictionary<string, long>? Settlement = null, string? Silo = null);
 
 /// <summary>A relay's stake request (<c>POST /api/v1/relays/{relayId}/stake</c>, signed): base units moved from its wallet to its escrow, or back when negative.</summary>
 public sealed record StakeRequest(long Amount, string RequestId);

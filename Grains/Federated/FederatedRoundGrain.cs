@@ -23,7 +23,7 @@ namespace OrleansGoRelay.Grains.Federated;
 [GrainType("fl-round")]
 public sealed partial class FederatedRoundGrain(
     IFederatedStore store, ModelRegistry registry, RoundSettlement settlement, IRelayStore relays, IStampStore stamps,
-    IClusterEventLog events, TimeProvider clock, ILogger<FederatedRoundGrain> logger) : Grain, IFederatedRoundGrain, IDisposable
+    IClusterEventLog events, ILocalSiloDetails silo, TimeProvider clock, ILogger<FederatedRoundGrain> logger) : Grain, IFederatedRoundGrain, IDisposable
 {
     private readonly Dictionary<string, ECDsa> _keys = new(StringComparer.Ordinal);
     private StoredRound? _round;
@@ -84,13 +84,13 @@ public sealed partial class FederatedRoundGrain(
             return new RoundView(_round.Start, _round.Stage, _round.FinishedAt ?? _round.CreatedAt, outcome?.Participants ?? [],
                 outcome?.Participants.Count(p => p.Stages.Contains(RoundStages.Masking) || p.Stages.Contains(RoundStages.Training)) ?? 0,
                 outcome?.Result, outcome?.EpsilonSpent, outcome?.FailureReason, _round.FinishedAt,
-                outcome?.StageSeconds ?? new Dictionary<string, double>(), outcome?.BytesReceived ?? 0, outcome?.ServerSeconds);
+                outcome?.StageSeconds ?? new Dictionary<string, double>(), outcome?.BytesReceived ?? 0, outcome?.ServerSeconds, outcome?.Settlement, silo.SiloAddress.ToParsableString());
         }
         var p = _protocol;
         var participants = p.Participants();
         return new RoundView(_round.Start, p.Stage, p.StageDeadline, participants,
             participants.Count(v => v.Stages.Contains(RoundStages.Masking) || v.Stages.Contains(RoundStages.Training)), null,
-            await PrivacyEpsilonAsync(), p.FailureReason, null, p.StageSeconds, p.BytesReceived, p.ServerSeconds);
+            await PrivacyEpsilonAsync(), p.FailureReason, null, p.StageSeconds, p.BytesReceived, p.ServerSeconds, null, silo.SiloAddress.ToParsableString());
     }
 
     public Task<RoundTask> TaskFor(string relayId)

@@ -62,6 +62,10 @@ silo_process() {
     Orleans__SiloPort="$((SILO_PORT_BASE + i))" \
     Orleans__GatewayPort="$((GATEWAY_PORT_BASE + i))" \
     Orleans__AdvertisedAddress=127.0.0.1 \
+    Fl__GenesisCheckpoint="$PWD/models/training/baseline" \
+    Fl__ValidationGames__0="$PWD/../shared/data/tom-9d-2003-2009.sgf.gz" \
+    Fl__ValidationSplitOnly=true \
+    Fl__RarityCorpus__0="$PWD/../shared/data/tom-9d-2003-2009.sgf.gz" \
     dotnet "$SILO_DLL" --urls "http://127.0.0.1:$((HTTP_BASE + i))" ${silo_args[@]+"${silo_args[@]}"}
 }
 

@@ -71,16 +71,17 @@ internal static class FederatedRoundBenchmark
         var threads = new Option<int>("--threads") { Description = "Threads for the simulated relays' work and the server's model work", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file" };
         var seed = new Option<int>("--seed") { Description = "Seeds the updates and who drops out", DefaultValueFactory = _ => 1 };
+        var aggregatePlain = new Option<bool>("--aggregate-plain") { Description = "Run the plain round's RoundAggregator (its Shapley estimate scores 20 x relays coalitions on the shard: minutes); otherwise it is estimated from one score" };
         var command = new Command("fl", "A federated round of simulated relays over loopback: server time per stage, bytes per relay, and the time a round of 1,000 relays would take")
         {
-            clients, secure, both, codec, boardSize, blocks, channels, valueHidden, dropout, direct, target, validation, positions, deadline, link, threads, json, seed,
+            clients, secure, both, codec, boardSize, blocks, channels, valueHidden, dropout, direct, target, validation, positions, deadline, link, threads, json, seed, aggregatePlain,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = new BenchSettings(parse.GetValue(clients), parse.GetValue(secure), parse.GetValue(both), parse.GetValue(codec)!,
                 new NetConfig(parse.GetValue(boardSize), parse.GetValue(blocks), parse.GetValue(channels), parse.GetValue(valueHidden)),
                 parse.GetValue(dropout), parse.GetValue(direct), parse.GetValue(target), Path.GetFullPath(parse.GetValue(validation)!), parse.GetValue(positions),
-                parse.GetValue(deadline), parse.GetValue(link), Math.Max(1, parse.GetValue(threads)), parse.GetValue(json), parse.GetValue(seed));
+                parse.GetValue(deadline), parse.GetValue(link), Math.Max(1, parse.GetValue(threads)), parse.GetValue(json), parse.GetValue(seed), parse.GetValue(aggregatePlain));
             return RunAsync(settings, cancellationToken);
         });
         return command;
@@ -122,18 +123,24 @@ internal static class FederatedRoundBenchmark
             scenarios.Add(new Scenario($"plain round, {settings.Codec} updates", false, 0, settings.Codec));
         }
 
+        // A small round first, unreported, so the first measured stages do not pay for compiling the code they run.
+        using var cache = new PrefixCache();
+        foreach (var scenario in scenarios)
+        {
+            await RunRoundAsync(settings with { AggregatePlain = false }, scenario, layout, global, models, 12, overHttp: true, cache, cancellationToken).ConfigureAwait(false);
+        }
         var reports = new List<ScenarioReport>();
         var failed = false;
         foreach (var scenario in scenarios)
         {
             Say($"");
             Say($"{scenario.Name}");
-            var loopback = await RunRoundAsync(settings, scenario, layout, global, models, settings.Clients, overHttp: true, cancellationToken).ConfigureAwait(false);
+            var loopback = await RunRoundAsync(settings, scenario, layout, global, models, settings.Clients, overHttp: true, cache, cancellationToken).ConfigureAwait(false);
             Print(loopback);
             RunReport? inProcess = null;
             if (settings.Direct > 0)
             {
-                inProcess = await RunRoundAsync(settings, scenario, layout, global, models, settings.Direct, overHttp: false, cancellationToken).ConfigureAwait(false);
+                inProcess = await RunRoundAsync(settings, scenario, layout, global, models, settings.Direct, overHttp: false, cache, cancellationToken).ConfigureAwait(false);
                 Print(inProcess);
             }
             var estimate = Estimate(settings, scenario, loopback, inProcess?.Relays == settings.Target ? inProcess : null, models);
@@ -152,19 +159,48 @@ internal static class FederatedRoundBenchmark
         return failed ? 1 : 0;
     }
 
-    /// <summary>One round of <paramref name="count"/> relays, over loopback HTTP or in process.</summary>
+    /// <summary>
+    /// One round of <paramref name="count"/> relays, over loopback HTTP or in process. In process, the secure round
+    /// without dropouts keeps its log and its relays' state up to the close of sharing (nobody has dropped out yet), and
+    /// the round with dropouts starts from there: its protocol is rebuilt by replaying that log, as the round grain
+    /// rebuilds a round on another silo after a crash.
+    /// </summary>
     private static async Task<RunReport> RunRoundAsync(BenchSettings settings, Scenario scenario, ParameterLayout layout, float[] global, ServerModels models, int count, bool overHttp,
-        CancellationToken cancellationToken)
+        PrefixCache cache, CancellationToken cancellationToken)
     {
         var order = Enumerable.Range(0, count).ToArray();
         new Random(settings.Seed).Shuffle(order);
         var dropping = order.Take((int)Math.Round(scenario.Dropout * count)).ToHashSet();
-        var relays = new SimulatedRelay[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = settings.Threads }, i => relays[i] = new SimulatedRelay(i, layout.Length, settings.Seed, dropping.Contains(i)));
-        var now = DateTimeOffset.UtcNow;
-        var start = new RoundStart("bench-fl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), "bench-model", 2, now.AddHours(1), "fedavg", null,
-            scenario.Secure, [.. relays.Select(r => r.RelayId)], new LocalTrainingPlan(), scenario.Codec, now);
-        using var host = new RoundHost(start, layout, relays);
+        var resumed = !overHttp && scenario.Secure && scenario.Dropout > 0 && cache.Prefix is { } p && p.Relays.Length == count ? p : null;
+        var keep = !overHttp && scenario.Secure && scenario.Dropout == 0 && settings.Dropout > 0 && resumed is null;
+        SimulatedRelay[] relays;
+        RoundStart start;
+        if (resumed is not null)
+        {
+            relays = resumed.Relays;
+            start = resumed.Start;
+            for (var i = 0; i < count; i++)
+            {
+                relays[i].Drops = dropping.Contains(i);
+                relays[i].State = resumed.States[i];
+            }
+        }
+        else
+        {
+            relays = new SimulatedRelay[count];
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = settings.Threads }, i => relays[i] = new SimulatedRelay(i, layout.Length, settings.Seed, dropping.Contains(i)));
+            var now = DateTimeOffset.UtcNow;
+            start = new RoundStart("bench-fl-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), "bench-model", 2, now.AddHours(1), "fedavg", null,
+                scenario.Secure, [.. relays.Select(r => r.RelayId)], new LocalTrainingPlan(), scenario.Codec, now);
+        }
+        using var host = new RoundHost(start, layout, relays) { Log = keep ? [] : null, MeasureParts = overHttp };
+        double? replaySeconds = null;
+        var figures = new List<StageReport>();
+        if (resumed is not null)
+        {
+            replaySeconds = host.Replay(resumed.Log);
+            figures.AddRange(resumed.Stages);
+        }
         await using var server = overHttp ? await LoopbackServer.StartAsync(host).ConfigureAwait(false) : null;
         using var http = server is null ? null : new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = count, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
@@ -174,10 +210,9 @@ internal static class FederatedRoundBenchmark
         string[] stages = scenario.Secure
             ? [RoundStages.Ready, RoundStages.Advertising, RoundStages.Sharing, RoundStages.Masking, RoundStages.Unmasking]
             : [RoundStages.Ready, RoundStages.Training];
-        var figures = new List<StageFigures>();
         string? problem = null;
         var total = Stopwatch.StartNew();
-        foreach (var stage in stages)
+        foreach (var stage in stages.Skip(figures.Count))
         {
             if (host.Protocol.Stage != stage)
             {
@@ -186,7 +221,6 @@ internal static class FederatedRoundBenchmark
             }
             var stageFigures = new StageFigures(stage);
             host.Current = stageFigures;
-            figures.Add(stageFigures);
             var active = relays.Where(r => !(r.Drops && stage is RoundStages.Masking or RoundStages.Unmasking)).ToList();
             foreach (var relay in active)
             {
@@ -203,15 +237,19 @@ internal static class FederatedRoundBenchmark
             }
             host.Close();
             stageFigures.WallSeconds = clock.Elapsed.TotalSeconds;
-            stageFigures.RelayTicks = active.Sum(r => r.Ticks);
-            stageFigures.RelayMaxTicks = active.Max(r => r.Ticks);
+            figures.Add(stageFigures.Report([.. active.Select(r => r.Ticks)]));
             if (host.Refusal is not null)
             {
                 problem = host.Refusal;
                 break;
             }
+            if (keep && stage == RoundStages.Sharing)
+            {
+                cache.Keep(new RoundPrefix(start, [.. host.Log!], relays, [.. relays.Select(r => r.State)], [.. figures]));
+                host.Log = null;
+            }
         }
-        var wall = total.Elapsed.TotalSeconds;
+        var wall = total.Elapsed.TotalSeconds + (resumed?.Stages.Sum(f => f.WallSeconds) ?? 0);
         problem ??= host.Protocol.Stage == RoundStages.Aggregating ? null : $"the round ended at stage {host.Protocol.Stage}: {host.Protocol.FailureReason}";
 
         AggregationReport? aggregation = null;
@@ -219,21 +257,28 @@ internal static class FederatedRoundBenchmark
         if (problem is null)
         {
             check = Check(host.Protocol, relays, layout, scenario);
-            // The plain round's Shapley estimate costs permutations x relays shard scores: measured at the loopback size only.
-            if (models.Shard is { } shard && (scenario.Secure || overHttp))
+            // The plain round's Shapley estimate costs 20 x relays shard scores: run only when asked, and at the loopback size.
+            if (models.Shard is { } shard && (scenario.Secure || overHttp && settings.AggregatePlain))
             {
                 var clock = Stopwatch.StartNew();
                 var outcome = RoundAggregator.Aggregate(host.Protocol, layout, global, null, shard);
                 aggregation = new AggregationReport(clock.Elapsed.TotalSeconds, outcome.Seconds, outcome.Included.Count, outcome.Rejected.Count, outcome.Refused);
             }
         }
-        foreach (var relay in relays)
+        if (!keep)
         {
-            relay.Dispose();
+            foreach (var relay in relays)
+            {
+                relay.Dispose();
+            }
+            if (resumed is not null)
+            {
+                cache.Forget();
+            }
         }
         var plan = host.Protocol.Plan;
         return new RunReport(overHttp ? "loopback HTTP" : "in process, no HTTP", count, dropping.Count, plan?.Neighbours, plan?.Threshold,
-            plan is null ? null : plan.Neighbours == 0 ? plan.Clients : plan.Neighbours + 1, [.. figures.Select(f => f.Report())], wall, aggregation, check, problem);
+            plan is null ? null : plan.Neighbours == 0 ? plan.Clients : plan.Neighbours + 1, figures, wall, replaySeconds, resumed?.Log.Count, aggregation, check, problem);
     }
 
     /// <summary>A stage over HTTP: every relay fetches its task, then makes its message, then posts it.</summary>
@@ -363,14 +408,18 @@ internal static class FederatedRoundBenchmark
             var k => Invariant($"{k}-regular Harary graph, threshold {run.Threshold} of {run.Neighbourhood}"),
         };
         Say($"  {run.Relays:N0} relays, {run.Mode}; {graph}; {run.Dropped:N0} drop out; wall {run.WallSeconds:0.0} s");
-        Say($"    {"stage",-11} {"relays",6} {"round s",9} {"close s",8} {"gateway s",9} {"server ms/relay",15} {"up B/relay",11} {"down B/relay",12} {"relay ms",9} {"max",7} {"wall s",7}");
+        if (run.ReplaySeconds is { } replay)
+        {
+            Say($"    ready, advertising and sharing are the round's without dropouts (nobody has dropped out yet): its log of {run.ReplayedMessages:N0} messages replayed into a new protocol in {replay:0.000} s, as the grain rebuilds a round after a crash");
+        }
+        Say($"    {"stage",-11} {"relays",6} {"round s",9} {"close s",8} {"gateway s",9} {"server ms/relay",15} {"up B/relay",11} {"down B/relay",12} {"relay ms",9} {"p99",7} {"wall s",7}");
         foreach (var s in run.Stages)
         {
-            Say($"    {s.Stage,-11} {s.Relays,6:N0} {s.RoundSeconds,9:0.000} {s.CloseSeconds,8:0.000} {s.GatewaySeconds,9:0.000} {s.ServerMsPerRelay,15:0.000} {s.UpBytesPerRelay,11:N0} {s.DownBytesPerRelay,12:N0} {s.RelayMsMean,9:0.0} {s.RelayMsMax,7:0.0} {s.WallSeconds,7:0.00}");
+            Say($"    {s.Stage,-11} {s.Relays,6:N0} {s.RoundSeconds,9:0.000} {s.CloseSeconds,8:0.000} {s.GatewaySeconds,9:0.000} {s.ServerMsPerRelay,15:0.000} {s.UpBytesPerRelay,11:N0} {s.DownBytesPerRelay,12:N0} {s.RelayMsMean,9:0.0} {s.RelayMsP99,7:0.0} {s.WallSeconds,7:0.00}");
         }
         var server = run.Stages.Sum(s => s.RoundSeconds + s.CloseSeconds + s.GatewaySeconds);
         Say($"    {"total",-11} {"",6} {run.Stages.Sum(s => s.RoundSeconds),9:0.000} {run.Stages.Sum(s => s.CloseSeconds),8:0.000} {run.Stages.Sum(s => s.GatewaySeconds),9:0.000} {server * 1000 / run.Relays,15:0.000} {run.Stages.Sum(s => s.UpBytesPerRelay),11:N0} {run.Stages.Sum(s => s.DownBytesPerRelay),12:N0} {run.Stages.Sum(s => s.RelayMsMean),9:0.0} {"",7} {run.Stages.Sum(s => s.WallSeconds),7:0.00}");
-        Say($"    round s: RoundProtocol.Apply and TaskFor (serial, as in the round grain); close s: closing the stage; gateway s: relay signature checks and the JSON of tasks and receipts (parallel); relay ms: one relay's own work (crypto, encoding, signing)");
+        Say($"    round s: RoundProtocol.Apply and TaskFor (serial, as in the round grain); close s: closing the stage; gateway s: relay signature checks and the JSON of tasks and receipts (parallel); relay ms: one relay's own work (crypto, encoding, signing), mean and p99");
         if (run.Aggregation is { } a)
         {
             var steps = string.Join(", ", a.Steps.Select(p => Invariant($"{p.Key} {p.Value:0.000}")));
@@ -403,20 +452,24 @@ internal static class FederatedRoundBenchmark
         {
             var g = Growth(scenario, s.Stage, n, target, neighbourhood, targetNeighbourhood);
             var relays = s.Relays * (double)target / n;
-            var server = (s.ApplySeconds / s.Relays * g.Message + s.TaskSeconds / s.Relays * g.Task + s.AuthSeconds / s.Relays * g.Message + s.JsonSeconds / s.Relays * g.Task) * relays
+            // A task grows with what it carries: every relay's advertisement and the survivors' list with n, the bundles addressed to the relay with k.
+            var parts = (s.AdvertisementBytesPerRelay ?? 0) + (s.SurvivorBytesPerRelay ?? 0) + (s.BundleBytesPerRelay ?? 0);
+            var down = s.DownBytesPerRelay - parts + ((s.AdvertisementBytesPerRelay ?? 0) + (s.SurvivorBytesPerRelay ?? 0)) * target / n
+                + (s.BundleBytesPerRelay ?? 0) * (targetNeighbourhood - 1.0) / (neighbourhood - 1.0);
+            var task = down / Math.Max(1, s.DownBytesPerRelay);
+            var server = (s.ApplySeconds / s.Relays * g.Message + s.TaskSeconds / s.Relays * task + s.AuthSeconds / s.Relays * g.Message + s.JsonSeconds / s.Relays * task) * relays
                 + s.CloseSeconds * g.Close;
             var up = s.UpBytesPerRelay * g.Message;
-            var down = s.DownBytesPerRelay * g.Task;
-            var relayMs = s.RelayMsMax * g.Relay;
+            var relayMs = s.RelayMsP99 * g.Relay;
             var m = measured?.Stages.FirstOrDefault(x => x.Stage == s.Stage);
             var useServer = m is null ? server : m.RoundSeconds + m.CloseSeconds + m.GatewaySeconds;
             var useUp = m?.UpBytesPerRelay ?? up;
             var useDown = m?.DownBytesPerRelay ?? down;
-            var useRelay = m?.RelayMsMax ?? relayMs;
+            var useRelay = m?.RelayMsP99 ?? relayMs;
             var transfer = relays * (useUp + useDown) * 8 / (settings.LinkGbps * 1e9);
             var total = useServer + useRelay / 1000 + transfer + PollSeconds;
             stages.Add(new StageEstimate(s.Stage, server, m is null ? null : m.RoundSeconds + m.CloseSeconds + m.GatewaySeconds, up, down, m?.UpBytesPerRelay, m?.DownBytesPerRelay,
-                relayMs, m?.RelayMsMax, transfer, total));
+                relayMs, m?.RelayMsP99, transfer, total));
         }
 
         // Aggregation: a secure sum is scored twice whatever n; a plain round validates each update (n scores) and
@@ -444,6 +497,13 @@ internal static class FederatedRoundBenchmark
             aggregation = validation + rule + scores * ratio * score + averaging * ratio * ratio;
             aggregationBasis = Invariant($"extrapolated from {n:N0}: validation and the rule x{ratio:0.#}, Shapley's {scores * ratio:N0} shard scores at {score * 1000:0.0} ms, its averaging x{ratio * ratio:0}");
         }
+        else if (!scenario.Secure && models.ScoreSeconds is { } one)
+        {
+            // What RoundAggregator scores: the round's loss before, each update once (the validator), 20 permutations of Shapley coalitions.
+            var scores = 1 + target + 20.0 * target;
+            aggregation = scores * one;
+            aggregationBasis = Invariant($"estimated: {scores:N0} shard scores (1 + n validator + 20 n Shapley coalitions) at {one * 1000:0.0} ms each, the coalitions' averaging not counted; --aggregate-plain runs it at {n:N0}");
+        }
         else
         {
             aggregationBasis = "not measured (no validation games)";
@@ -456,25 +516,25 @@ internal static class FederatedRoundBenchmark
 
     /// <summary>
     /// How one relay's part of a stage grows from n to n' relays with neighbourhoods of h and h' (k + 1; n itself up to
-    /// 40 relays, the complete graph): the message and its server work, the task it downloads, the stage's close, and
-    /// the relay's own work.
+    /// 40 relays, the complete graph): the message and its server work, the stage's close, and the relay's own work
+    /// (the task grows with its measured parts, see <see cref="Estimate"/>).
     /// </summary>
-    private static (double Message, double Task, double Close, double Relay) Growth(Scenario scenario, string stage, int n, int target, int h, int targetH)
+    private static (double Message, double Close, double Relay) Growth(Scenario scenario, string stage, int n, int target, int h, int targetH)
     {
         var relays = (double)target / n;
         var neighbours = (targetH - 1.0) / (h - 1.0);
         return stage switch
         {
             // Closing the ready stage builds the secure-aggregation server and its n·k graph.
-            RoundStages.Ready => (1, 1, scenario.Secure ? relays * neighbours : relays, 1),
-            RoundStages.Advertising => (1, 1, relays, 1),
-            // Each relay shares with its k neighbours, but its task carries every relay's advertisement.
-            RoundStages.Sharing => (neighbours, relays, relays * neighbours, neighbours),
-            // A masked input is the model's length; its task carries the k bundles addressed to it; masking expands k + 1 masks.
-            RoundStages.Masking => (1, neighbours, relays, (double)targetH / h),
-            // Shares of k neighbours; the task carries the survivors' list; the close expands a mask per survivor and per dropped-survivor pair.
-            RoundStages.Unmasking => (neighbours, relays, UnmaskGrowth(scenario.Dropout, n, target, h, targetH), neighbours),
-            _ => (1, 1, relays, 1),
+            RoundStages.Ready => (1, scenario.Secure ? relays * neighbours : relays, 1),
+            RoundStages.Advertising => (1, relays, 1),
+            // Each relay shares with its k neighbours; the close routes n·k bundles.
+            RoundStages.Sharing => (neighbours, relays * neighbours, neighbours),
+            // A masked input is the model's length; masking expands k + 1 masks.
+            RoundStages.Masking => (1, relays, (double)targetH / h),
+            // Shares of k neighbours; the close expands a mask per survivor and per dropped-survivor pair.
+            RoundStages.Unmasking => (neighbours, UnmaskGrowth(scenario.Dropout, n, target, h, targetH), neighbours),
+            _ => (1, relays, 1),
         };
     }
 
@@ -499,12 +559,12 @@ internal static class FederatedRoundBenchmark
     private static void Print(EstimateReport e, BenchSettings settings)
     {
         Say($"  estimate for {e.Relays:N0} relays{(e.ServerMeasured ? Invariant($" (server work, bytes and relay work measured in process at {e.Relays:N0}; beside it the extrapolation from {settings.Clients:N0})") : Invariant($" (extrapolated from {settings.Clients:N0})"))}");
-        Say($"    {"stage",-11} {"server s est.",13} {"measured",9} {"up B/relay",11} {"measured",10} {"down B/relay",12} {"measured",10} {"relay ms est.",13} {"measured",9} {"transfer s",10} {"stage s",8}");
+        Say($"    {"stage",-11} {"server s est.",13} {"measured",9} {"up B/relay",11} {"measured",10} {"down B/relay",12} {"measured",10} {"relay p99 ms",13} {"measured",9} {"transfer s",10} {"stage s",8}");
         foreach (var s in e.Stages)
         {
             Say($"    {s.Stage,-11} {s.ServerSecondsEstimated,13:0.000} {Opt(s.ServerSecondsMeasured, "0.000"),9} {s.UpBytesEstimated,11:N0} {Opt(s.UpBytesMeasured, "N0"),10} {s.DownBytesEstimated,12:N0} {Opt(s.DownBytesMeasured, "N0"),10} {s.RelayMsEstimated,13:0.0} {Opt(s.RelayMsMeasured, "0.0"),9} {s.TransferSeconds,10:0.00} {s.StageSeconds,8:0.00}");
         }
-        Say($"    stage s = server work (on one core; measured where measured) + the slowest relay's work + transfer of every relay's bytes over {settings.LinkGbps:0.#} Gbit/s + a {PollSeconds} s poll");
+        Say($"    stage s = server work (on one core; measured where measured) + a slow relay's work (p99) + transfer of every relay's bytes over {settings.LinkGbps:0.#} Gbit/s + a {PollSeconds} s poll");
         Say($"    aggregation: {(e.AggregationSeconds is { } a ? Invariant($"{a:0.00} s") : "-")} ({e.AggregationBasis})");
         Say($"    one relay's local training (the round's default plan, {new LocalTrainingPlan().Steps} steps of {new LocalTrainingPlan().BatchSize}): {(e.TrainingSeconds is { } t ? Invariant($"{t:0.00} s, measured here") : "not measured (no validation games)")}");
         if (e.DeadlineWaitSeconds > 0)
@@ -542,7 +602,7 @@ internal static class FederatedRoundBenchmark
     private static void Say(FormattableString text) => Console.WriteLine(text.ToString(CultureInfo.InvariantCulture));
 
     private sealed record BenchSettings(int Clients, bool Secure, bool Both, string Codec, NetConfig Net, double Dropout, int Direct, int Target, string ValidationGames,
-        int ValidationPositions, int DeadlineSeconds, double LinkGbps, int Threads, string? JsonPath, int Seed);
+        int ValidationPositions, int DeadlineSeconds, double LinkGbps, int Threads, string? JsonPath, int Seed, bool AggregatePlain);
 
     private sealed record Scenario(string Name, bool Secure, double Dropout, string Codec);
 
@@ -552,10 +612,39 @@ internal static class FederatedRoundBenchmark
     private sealed record ScenarioReport(string Name, bool SecureAggregation, string? Codec, double Dropout, RunReport Loopback, RunReport? InProcess, EstimateReport Estimate);
 
     private sealed record RunReport(string Mode, int Relays, int Dropped, int? Neighbours, int? Threshold, int? Neighbourhood, IReadOnlyList<StageReport> Stages, double WallSeconds,
-        AggregationReport? Aggregation, string? Check, string? Problem);
+        double? ReplaySeconds, int? ReplayedMessages, AggregationReport? Aggregation, string? Check, string? Problem);
 
+    /// <summary>An in-process round up to the close of sharing: its log, its relays and their secure-aggregation state, and its stages' figures.</summary>
+    private sealed record RoundPrefix(RoundStart Start, IReadOnlyList<RoundMessage> Log, SimulatedRelay[] Relays, byte[]?[] States, IReadOnlyList<StageReport> Stages);
+
+    /// <summary>Holds the prefix of the round without dropouts for the round with them; disposes the relays it holds.</summary>
+    private sealed class PrefixCache : IDisposable
+    {
+        public RoundPrefix? Prefix { get; private set; }
+
+        public void Keep(RoundPrefix prefix)
+        {
+            Forget();
+            Prefix = prefix;
+        }
+
+        /// <summary>Drops the prefix once the round with dropouts took its relays over (and disposed them).</summary>
+        public void Forget() => Prefix = null;
+
+        public void Dispose()
+        {
+            foreach (var relay in Prefix?.Relays ?? [])
+            {
+                relay.Dispose();
+            }
+            Prefix = null;
+        }
+    }
+
+    /// <summary>A stage's figures; the task's parts (advertisements, survivors, bundles) are measured over loopback only, to extrapolate from.</summary>
     private sealed record StageReport(string Stage, int Relays, int Tasks, double ApplySeconds, double TaskSeconds, double CloseSeconds, double AuthSeconds, double JsonSeconds,
-        double UpBytesPerRelay, double DownBytesPerRelay, double RelayMsMean, double RelayMsMax, double WallSeconds)
+        double UpBytesPerRelay, double DownBytesPerRelay, double? AdvertisementBytesPerRelay, double? SurvivorBytesPerRelay, double? BundleBytesPerRelay,
+        double RelayMsMean, double RelayMsP99, double RelayMsMax, double WallSeconds)
     {
         public double RoundSeconds => ApplySeconds + TaskSeconds;
 
@@ -582,8 +671,9 @@ internal static class FederatedRoundBenchmark
         public long JsonTicks;
         public long UpBytes;
         public long DownBytes;
-        public long RelayTicks;
-        public long RelayMaxTicks;
+        public long AdvertisementBytes;
+        public long SurvivorBytes;
+        public long BundleBytes;
         public int Relays;
         public int Tasks;
 
@@ -591,11 +681,17 @@ internal static class FederatedRoundBenchmark
 
         public double WallSeconds { get; set; }
 
-        public StageReport Report()
+        public bool PartsMeasured { get; set; }
+
+        /// <summary>The stage's report, with each relay's own work (<paramref name="relayTicks"/>).</summary>
+        public StageReport Report(IReadOnlyList<long> relayTicks)
         {
             var relays = Math.Max(1, Relays);
+            var ms = relayTicks.Select(t => Seconds(t) * 1000).Order().ToList();
+            double? Part(long bytes) => PartsMeasured ? (double)bytes / relays : null;
             return new StageReport(Stage, Relays, Tasks, Seconds(ApplyTicks), Seconds(TaskTicks), Seconds(CloseTicks), Seconds(AuthTicks), Seconds(JsonTicks),
-                (double)UpBytes / relays, (double)DownBytes / relays, Seconds(RelayTicks) * 1000 / relays, Seconds(RelayMaxTicks) * 1000, WallSeconds);
+                (double)UpBytes / relays, (double)DownBytes / relays, Part(AdvertisementBytes), Part(SurvivorBytes), Part(BundleBytes),
+                ms.Count == 0 ? 0 : ms.Average(), Quantiles.Of(ms, 0.99), ms.Count == 0 ? 0 : ms[^1], WallSeconds);
         }
 
         private static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
@@ -622,6 +718,12 @@ internal static class FederatedRoundBenchmark
         public RoundProtocol Protocol { get; }
 
         public StageFigures Current { get; set; } = new("none");
+
+        /// <summary>When set, every message applied (closes included) is added to it.</summary>
+        public List<RoundMessage>? Log { get; set; }
+
+        /// <summary>Whether to measure the JSON of each task's advertisements, survivors and bundles (outside the timed work).</summary>
+        public bool MeasureParts { get; init; }
 
         /// <summary>The first message the protocol refused.</summary>
         public string? Refusal { get; private set; }
@@ -665,6 +767,13 @@ internal static class FederatedRoundBenchmark
             var serializing = Stopwatch.GetTimestamp();
             var json = JsonSerializer.SerializeToUtf8Bytes(task, Json);
             Interlocked.Add(ref figures.JsonTicks, Stopwatch.GetTimestamp() - serializing);
+            if (MeasureParts)
+            {
+                figures.PartsMeasured = true;
+                Interlocked.Add(ref figures.AdvertisementBytes, task.Advertisements is { } a ? JsonSerializer.SerializeToUtf8Bytes(a, Json).Length : 0);
+                Interlocked.Add(ref figures.SurvivorBytes, task.Survivors is { } s ? JsonSerializer.SerializeToUtf8Bytes(s, Json).Length : 0);
+                Interlocked.Add(ref figures.BundleBytes, task.Bundles is { } b ? JsonSerializer.SerializeToUtf8Bytes(b, Json).Length : 0);
+            }
             Interlocked.Increment(ref figures.Tasks);
             Interlocked.Add(ref figures.DownBytes, json.Length);
             return json;
@@ -680,7 +789,9 @@ internal static class FederatedRoundBenchmark
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    receipt = Protocol.Apply(new RoundMessage(Protocol.Sequence + 1, kind, relayId, body, DateTimeOffset.UtcNow));
+                    var message = new RoundMessage(Protocol.Sequence + 1, kind, relayId, body, DateTimeOffset.UtcNow);
+                    receipt = Protocol.Apply(message);
+                    Log?.Add(message);
                 }
                 catch (RoundMessageRefusedException e)
                 {
@@ -707,9 +818,25 @@ internal static class FederatedRoundBenchmark
             lock (_gate)
             {
                 var started = Stopwatch.GetTimestamp();
-                Protocol.Apply(new RoundMessage(Protocol.Sequence + 1, RoundMessageKinds.Close, "", [], DateTimeOffset.UtcNow));
+                var close = new RoundMessage(Protocol.Sequence + 1, RoundMessageKinds.Close, "", [], DateTimeOffset.UtcNow);
+                Protocol.Apply(close);
                 Current.CloseTicks += Stopwatch.GetTimestamp() - started;
+                Log?.Add(close);
             }
+        }
+
+        /// <summary>Rebuilds the round from a log, as a new activation of the grain does (signatures were checked before it was written); seconds taken.</summary>
+        public double Replay(IReadOnlyList<RoundMessage> log)
+        {
+            var clock = Stopwatch.StartNew();
+            lock (_gate)
+            {
+                foreach (var message in log)
+                {
+                    Protocol.Apply(message, verify: false);
+                }
+            }
+            return clock.Elapsed.TotalSeconds;
         }
 
         public void Dispose()
@@ -815,7 +942,6 @@ internal static class FederatedRoundBenchmark
         private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         private readonly IReadOnlyList<string> _games;
         private readonly string _dataHash;
-        private byte[]? _state;
 
         public SimulatedRelay(int index, int parameters, int seed, bool drops)
         {
@@ -832,7 +958,10 @@ internal static class FederatedRoundBenchmark
         public string RelayId { get; }
 
         /// <summary>Whether it drops out before its masked input (it answers ready, keys and shares, then nothing).</summary>
-        public bool Drops { get; }
+        public bool Drops { get; set; }
+
+        /// <summary>Its secure-aggregation client's exported state, as the trainer keeps it on disk between stages.</summary>
+        public byte[]? State { get; set; }
 
         public float[] Delta { get; }
 
@@ -864,9 +993,9 @@ internal static class FederatedRoundBenchmark
             {
                 RoundStages.Ready => JsonSerializer.SerializeToUtf8Bytes(new PeerReady(RelayId, _games.Count, _dataHash, _games), Json),
                 RoundStages.Advertising when task is { ClientId: { } id, Plan: { } plan } => Advertise(round, id, plan),
-                RoundStages.Sharing when _state is not null && task is { Advertisements: { } adverts, Survivors: { } survivors } => Share(round, adverts, survivors),
-                RoundStages.Masking when _state is not null && task is { ClientId: { } id, Survivors: { } survivors, Bundles: { } bundles } => Mask(round, id, survivors, bundles, task.ClipNorm),
-                RoundStages.Unmasking when _state is not null && task is { Survivors: { } survivors } => Unmask(round, survivors),
+                RoundStages.Sharing when State is not null && task is { Advertisements: { } adverts, Survivors: { } survivors } => Share(round, adverts, survivors),
+                RoundStages.Masking when State is not null && task is { ClientId: { } id, Survivors: { } survivors, Bundles: { } bundles } => Mask(round, id, survivors, bundles, task.ClipNorm),
+                RoundStages.Unmasking when State is not null && task is { Survivors: { } survivors } => Unmask(round, survivors),
                 RoundStages.Training => Update(round, layout, task.ClipNorm),
                 _ => null,
             };
@@ -877,24 +1006,24 @@ internal static class FederatedRoundBenchmark
         {
             using var client = new SecureAggregationClient(plan.ToConfig(round.RoundId), id, signer: new Signer(_key));
             var advert = client.AdvertiseKeys();
-            _state = SecureAggregationClientState.Serialize(client.ExportState());
+            State = SecureAggregationClientState.Serialize(client.ExportState());
             return JsonSerializer.SerializeToUtf8Bytes(advert.ToWire(), Json);
         }
 
         private byte[] Share(RoundStart round, IReadOnlyList<KeyAdvertisement> adverts, IReadOnlyList<int> survivors)
         {
-            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(_state!), signer: new Signer(_key));
+            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(State!), signer: new Signer(_key));
             var shares = client.ShareKeys(new KeysBroadcast(round.RoundId, [.. survivors], [.. adverts.Select(a => a.FromWire())]));
-            _state = SecureAggregationClientState.Serialize(client.ExportState());
+            State = SecureAggregationClientState.Serialize(client.ExportState());
             return JsonSerializer.SerializeToUtf8Bytes(shares.ToWire(), Json);
         }
 
         private byte[] Mask(RoundStart round, int id, IReadOnlyList<int> survivors, IReadOnlyList<SealedShare> bundles, double? clipNorm)
         {
-            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(_state!), signer: new Signer(_key));
+            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(State!), signer: new Signer(_key));
             var input = SecureInput(Delta, Metrics.Examples, clipNorm);
             var masked = client.MaskInput(new ShareDelivery(round.RoundId, id, [.. survivors], [.. bundles.Select(b => b.FromWire())]), input);
-            _state = SecureAggregationClientState.Serialize(client.ExportState());
+            State = SecureAggregationClientState.Serialize(client.ExportState());
             var values = SecureAggregationWire.ToBytes(masked.Values);
             var signature = FederatedSigning.Sign(_key, FederatedSigning.SubmissionBytes(round.RoundId, RelayId, values, _dataHash));
             return JsonSerializer.SerializeToUtf8Bytes(new MaskedUpdate(id, values, Metrics, signature, _dataHash), Json);
@@ -902,9 +1031,9 @@ internal static class FederatedRoundBenchmark
 
         private byte[] Unmask(RoundStart round, IReadOnlyList<int> survivors)
         {
-            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(_state!));
+            using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(State!));
             var unmask = client.Unmask(new UnmaskRequest(round.RoundId, [.. survivors]));
-            _state = SecureAggregationClientState.Serialize(client.ExportState());
+            State = SecureAggregationClientState.Serialize(client.ExportState());
             return JsonSerializer.SerializeToUtf8Bytes(unmask.ToWire(), Json);
         }
 

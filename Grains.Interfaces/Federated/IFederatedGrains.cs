@@ -16,9 +16,11 @@ public interface IRoundSchedulerGrain : ISingletonGrain
     Task<RoundStart> StartRound(RoundRequest request);
 
     /// <summary>The open round, or null.</summary>
+    [AlwaysInterleave] // a read of the store; relays poll it every second
     Task<RoundStart?> OpenRound();
 
     /// <summary>The rounds, newest first.</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<RoundStart>> Rounds(int limit);
 
     /// <summary>A round finished (the round grain tells the scheduler, so the next may start).</summary>

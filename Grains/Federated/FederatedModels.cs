@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGoRelay.Contracts.Federated;
@@ -28,10 +29,11 @@ public sealed partial class FederatedModels(IOptions<FederatedOptions> options, 
         var files = settings.ValidationGames.Where(File.Exists).ToList();
         if (files.Count == 0)
         {
-            throw new InvalidOperationException($"No validation games: set {FederatedOptions.Section}:ValidationGames to SGF collections of {size}x{size} games (found none of: {string.Join(", ", settings.ValidationGames)}).");
+            throw new RequestRefusedException(StatusCodes.Status503ServiceUnavailable, "registry_not_configured",
+                $"The model registry has no validation games: set {FederatedOptions.Section}:ValidationGames to SGF collections of {size}x{size} games (found none of: {string.Join(", ", settings.ValidationGames)}).");
         }
         // Every game of these files is held out (they are the cluster's, never a relay's); one position in three, so one game does not dominate.
-        var positions = GameCollections.Read(files, size, new GameSplit(), part: null)
+        var positions = GameCollections.Read(files, size, new GameSplit(), settings.ValidationSplitOnly ? DataPart.Validation : null)
             .SelectMany(game => GamePositions.Of(game).Where((_, i) => i % 3 == 0))
             .Take(settings.ValidationPositions * 4)
             .ToList();
@@ -40,7 +42,7 @@ public sealed partial class FederatedModels(IOptions<FederatedOptions> options, 
         var taken = positions.Take(settings.ValidationPositions).ToList();
         if (taken.Count == 0)
         {
-            throw new InvalidOperationException($"The validation games hold no {size}x{size} positions.");
+            throw new RequestRefusedException(StatusCodes.Status503ServiceUnavailable, "registry_not_configured", $"The validation games hold no {size}x{size} positions.");
         }
         LogValidation(logger, taken.Count, size, string.Join(", ", files));
         return taken;

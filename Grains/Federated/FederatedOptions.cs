@@ -20,6 +20,12 @@ public sealed class FederatedOptions
     /// <summary>Game collections (SGF, one game a line, gzip allowed) the held-out validation positions come from; never given to relays.</summary>
     public List<string> ValidationGames { get; set; } = [];
 
+    /// <summary>
+    /// Read only the held-out part of <see cref="ValidationGames"/> (the games <c>GameSplit</c> puts in validation): for
+    /// collections the genesis model was trained on, such as the shipped baseline's. Off for files nobody trains on.
+    /// </summary>
+    public bool ValidationSplitOnly { get; set; }
+
     /// <summary>Validation positions the gate measures on.</summary>
     public int ValidationPositions { get; set; } = 4000;
 

@@ -24,6 +24,7 @@ public sealed partial class RoundSchedulerGrain(
 {
     private DateTimeOffset _activatedAt;
     private DateTimeOffset? _lastRunAt;
+    private Task? _poke;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -105,11 +106,25 @@ public sealed partial class RoundSchedulerGrain(
     {
         try
         {
-            if (await OpenAsync() is { } open)
+            // The poke is not awaited: right after a silo died it may wait for the round's new activation (or its old silo's
+            // timeout), and the scheduler must keep answering StartRound and reads meanwhile. One poke at a time.
+            if (await OpenAsync() is { } open && (_poke is null || _poke.IsCompleted))
             {
-                await GrainFactory.GetGrain<IFederatedRoundGrain>(open.RoundId).Advance();
+                _poke = PokeAsync(open.RoundId);
             }
             _lastRunAt = TimeProvider.System.GetUtcNow();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogTickFailed(logger, e);
+        }
+    }
+
+    private async Task PokeAsync(string roundId)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IFederatedRoundGrain>(roundId).Advance();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

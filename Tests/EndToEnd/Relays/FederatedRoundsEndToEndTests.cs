@@ -67,8 +67,11 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         };
         _silos.Add(await SiloProcess.StartAsync(_database.ConnectionString, "fl-a", settings));
         _silos.Add(await SiloProcess.StartAsync(_database.ConnectionString, "fl-b", settings));
-        using var events = new EventRecorder(_silos[1].Port);
-        var sites = new[] { 52.4, 50.1, 47.9, 45.2, 43.0 };
+        // One events socket on each silo: whichever survives heard the whole run.
+        using var eventsA = new EventRecorder(_silos[0].Port);
+        using var eventsB = new EventRecorder(_silos[1].Port);
+        // Five sites on four continents: routing sends each site's players to its own relay.
+        (double Latitude, double Longitude)[] sites = [(52.37, 4.90), (40.71, -74.0), (1.35, 103.8), (-23.55, -46.63), (35.68, 139.69)];
         for (var i = 0; i < sites.Length; i++)
         {
             StartRelay($"relay-{i + 1}", sites[i]);
@@ -81,17 +84,19 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         await OperatorPostAsync("/api/v1/transfers", new { transferId = "fund:reward-pool", debitAccountId = "treasury", creditAccountId = "reward-pool", amount = 10_000_000_000_000L, code = 1 });
 
         // Two games near each relay, so each carries (and stamps) its own.
-        foreach (var (latitude, i) in sites.Select((l, i) => (l, i)))
+        foreach (var ((latitude, longitude), i) in sites.Select((l, i) => (l, i)))
         {
             var match = ChildProcess.StartDotnet("match", ChildProcess.BuiltDll("Cli", "gorelay"),
             [
                 "match", "--gateway", _silos[0].Url, "--gateway", _silos[1].Url, "--engine", $"{OrleansGoRelay.Go.Engines.GtpEngine.GnuGoPath} --mode gtp --level 1 --seed {{game}}",
-                "--games", "2", "--size", "9", "--prefix", $"fl{i}", "--timeout", "120", "--latitude", latitude.ToString(CultureInfo.InvariantCulture), "--longitude", "4.9",
+                "--games", "2", "--size", "9", "--prefix", $"fl{i}", "--timeout", "120", "--latitude", latitude.ToString(CultureInfo.InvariantCulture),
+                "--longitude", longitude.ToString(CultureInfo.InvariantCulture),
             ]);
             Assert.Equal(0, await match.WaitForExitAsync(TimeSpan.FromSeconds(150)));
         }
         // Routing decides where each game runs: most relays carry some, and a round samples only relays with stamps.
         var stamps = await Eventually.WaitForAsync(StampCountsAsync, counts => counts.Values.Count(c => c > 0) >= 4, TimeSpan.FromSeconds(60));
+        // (four relays with data at least: secure aggregation's threshold over four tolerates one dropout)
         output.WriteLine("stamps by relay: " + string.Join(", ", stamps.Select(p => $"{p.Key} {p.Value}")));
         await Eventually.WaitForAsync(StakesAsync, stakes => stakes.Values.All(s => s > 0), TimeSpan.FromSeconds(30));
         var genesis = await GetAsync("/api/v1/models/current");
@@ -105,18 +110,20 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         var included1 = Included(view1);
         Assert.DoesNotContain(lost, included1);
         Assert.True(included1.Count >= 3, $"round 1 included {string.Join(", ", included1)}");
-        StartRelay(lost, 45.2);
+        StartRelay(lost, sites[int.Parse(lost["relay-".Length..], CultureInfo.InvariantCulture) - 1]);
         await Eventually.WaitForAsync(() => RelayHealthAsync(), h => h.GetValueOrDefault(lost) == "healthy", TimeSpan.FromSeconds(30));
 
         // Round 2: the silo hosting the round dies while masked updates arrive.
         var round2 = await StartRoundAsync();
-        var host = await Eventually.WaitForAsync(() => RoundAsync(round2), v => v.GetProperty("stage").GetString() == "masking" && Answered(v, "masking") >= 1, TimeSpan.FromSeconds(60));
+        var host = await Eventually.WaitForAsync(() => RoundAsync(round2), v => v.ValueKind == JsonValueKind.Object && v.GetProperty("stage").GetString() == "masking" && Answered(v, "masking") >= 1, TimeSpan.FromSeconds(60));
         var victim = _silos.Single(s => s.SiloId == host.GetProperty("silo").GetString());
         var acceptedBefore = Participants(host).Where(p => p.Stages.Contains("masking")).Select(p => p.RelayId).ToList();
         victim.Kill();
         output.WriteLine($"round {round2}: killed {victim.Name} with {acceptedBefore.Count} masked updates accepted");
         var survivor = _silos.Single(s => s != victim);
+        var killedAt = DateTimeOffset.UtcNow;
         var view2 = await WaitForRoundAsync(round2, survivor);
+        output.WriteLine($"round {round2} completed {(DateTimeOffset.UtcNow - killedAt).TotalSeconds:0.0} s after the kill, on {view2.GetProperty("silo").GetString()}");
         Assert.Equal("completed", view2.GetProperty("stage").GetString());
         Assert.NotEqual(victim.SiloId, view2.GetProperty("silo").GetString());
         Assert.All(acceptedBefore, relay => Assert.Contains(relay, Included(view2)));
@@ -165,6 +172,31 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
             trainers += account.IsSuccessStatusCode ? (await account.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("balance").GetInt64() : 0;
         }
         Assert.Equal(settled, trainers); // nothing paid twice: the wallets hold exactly the settlements
+
+        // Game rewards once: every player's wallet holds exactly its game's stamping and model-impact transfers.
+        var paidGames = 0;
+        foreach (var relay in _relays.Keys)
+        {
+            foreach (var stamp in (await GetAsync($"/api/v1/relays/{relay}/stamps", survivor)).EnumerateArray())
+            {
+                var gameId = stamp.GetProperty("stampId").GetString()!;
+                foreach (var (color, player) in new[] { ("black", stamp.GetProperty("blackPlayer").GetString()!), ("white", stamp.GetProperty("whitePlayer").GetString()!) })
+                {
+                    long expected = 0;
+                    foreach (var occasion in new[] { "game-reward", "game-impact" })
+                    {
+                        using var transfer = await OperatorGetAsync($"/api/v1/transfers/{occasion}:{gameId}:{color}", survivor);
+                        expected += transfer.IsSuccessStatusCode ? (await transfer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("transfer").GetProperty("amount").GetInt64() : 0;
+                    }
+                    using var wallet = await OperatorGetAsync($"/api/v1/accounts/player:{player}", survivor);
+                    var balance = wallet.IsSuccessStatusCode ? (await wallet.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("balance").GetInt64() : 0;
+                    Assert.Equal(expected, balance);
+                    paidGames += expected > 0 ? 1 : 0;
+                }
+                Assert.Equal(stamp.GetProperty("gameClass").GetString() == "standard", !(await OperatorGetAsync($"/api/v1/transfers/game-reward:{gameId}:black", survivor)).IsSuccessStatusCode);
+            }
+        }
+        output.WriteLine($"{paidGames / 2} games paid their players");
         using (var verify = await OperatorGetAsync("/api/v1/ledger/verify", survivor))
         {
             var ledger = await verify.Content.ReadFromJsonAsync<JsonElement>();
@@ -173,8 +205,8 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
             Assert.Equal(0, ledger.GetProperty("sumOfBalances").GetInt64());
         }
 
-        // The events, on a socket held to the survivor from the start, in order and of every kind the rounds make.
-        var received = events.Received;
+        // The events, on the socket held to the survivor from the start, in order and of every kind the rounds make.
+        var received = (survivor == _silos[0] ? eventsA : eventsB).Received;
         Assert.Equal(received.Select(e => e.Sequence).Order(), received.Select(e => e.Sequence));
         Assert.Equal(received.Count, received.Select(e => e.Sequence).Distinct().Count());
         foreach (var type in new[] { "node_joined", "game_stamped", "round_started", "gradient_received", "model_updated", "rewards_distributed", "node_left" })
@@ -184,13 +216,17 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         output.WriteLine($"{received.Count} events, {string.Join(", ", received.GroupBy(e => e.Type).Select(g => $"{g.Key} {g.Count()}"))}");
     }
 
-    private void StartRelay(string id, double latitude)
+    private readonly Dictionary<string, (double Latitude, double Longitude)> _sites = new(StringComparer.Ordinal);
+
+    private void StartRelay(string id, (double Latitude, double Longitude) site)
     {
+        _sites[id] = site;
+        var (latitude, longitude) = site;
         _relays[id] = ChildProcess.StartDotnet(id, ChildProcess.BuiltDll("RelayAgent", "gorelay-relay"),
         [
             "--fl", "--urls", $"http://127.0.0.1:{ChildProcess.FreePort()}", $"--Relay:RelayId={id}", $"--Relay:KeyFile={Path.Combine(_directory, id + ".pem")}",
             $"--Relay:Gateways:0={_silos[0].Url}", $"--Relay:Gateways:1={_silos[1].Url}", $"--Relay:Latitude={latitude.ToString(CultureInfo.InvariantCulture)}",
-            "--Relay:Longitude=4.9", "--Relay:Limits:MaxReservationsPerIp=1024", "--Logging:LogLevel:Default=Warning",
+            $"--Relay:Longitude={longitude.ToString(CultureInfo.InvariantCulture)}", "--Relay:Limits:MaxReservationsPerIp=1024", "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:OrleansGoRelay.RelayAgent.Training=Information",
         ]);
     }
@@ -198,13 +234,13 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
     /// <summary>Waits until <paramref name="relay"/> answered <paramref name="stage"/>, SIGKILLs it, and restarts it when asked.</summary>
     private async Task KillAfterAsync(string roundId, string relay, string stage, bool restart, SiloProcess? silo = null)
     {
-        await Eventually.WaitForAsync(() => RoundAsync(roundId, silo), v => Participants(v).Any(p => p.RelayId == relay && p.Stages.Contains(stage)), TimeSpan.FromSeconds(60));
+        await Eventually.WaitForAsync(() => RoundAsync(roundId, silo), v => v.ValueKind == JsonValueKind.Object && Participants(v).Any(p => p.RelayId == relay && p.Stages.Contains(stage)), TimeSpan.FromSeconds(60));
         _relays[relay].Kill();
         output.WriteLine($"round {roundId}: killed {relay} after {stage}");
         if (restart)
         {
             await _relays[relay].DisposeAsync();
-            StartRelay(relay, 45.2);
+            StartRelay(relay, _sites[relay]);
         }
     }
 
@@ -223,9 +259,20 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
     }
 
     private async Task<JsonElement> WaitForRoundAsync(string roundId, SiloProcess? silo = null) =>
-        await Eventually.WaitForAsync(() => RoundAsync(roundId, silo), v => v.GetProperty("stage").GetString() is "completed" or "failed", TimeSpan.FromSeconds(120));
+        await Eventually.WaitForAsync(() => RoundAsync(roundId, silo), v => v.ValueKind == JsonValueKind.Object && v.GetProperty("stage").GetString() is "completed" or "failed", TimeSpan.FromSeconds(120));
 
-    private Task<JsonElement> RoundAsync(string roundId, SiloProcess? silo = null) => GetAsync($"/api/v1/fl/rounds/{roundId}", silo);
+    /// <summary>The round's view; an empty element while the cluster cannot answer (a silo just died: 503 until membership declares it dead).</summary>
+    private async Task<JsonElement> RoundAsync(string roundId, SiloProcess? silo = null)
+    {
+        try
+        {
+            return await GetAsync($"/api/v1/fl/rounds/{roundId}", silo);
+        }
+        catch (HttpRequestException)
+        {
+            return default;
+        }
+    }
 
     private static List<(string RelayId, List<string> Stages, string Status)> Participants(JsonElement view) =>
         [.. view.GetProperty("participants").EnumerateArray().Select(p => (p.GetProperty("relayId").GetString()!,

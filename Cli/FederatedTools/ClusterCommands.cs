@@ -50,9 +50,21 @@ internal static class ClusterCommands
         {
             throw new CommandFailedException($"The validation games {validation} do not exist (pass --validation-games).");
         }
+        for (var i = 0; i < siloCount; i++)
+        {
+            if (!PortIsFree(httpBase + i))
+            {
+                throw new CommandFailedException($"Port {httpBase + i} on 127.0.0.1 is in use (another cluster?); stop it or pass --http-port.");
+            }
+        }
         var database = await BenchDatabase.RecreateAsync(BenchDatabase.ResolveConnectionString(connection), "gorelay_cluster").ConfigureAwait(false);
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        // A fresh database, so fresh relays: their keys, games and round state from an earlier cluster would not match it.
         var folder = Path.Combine(Environment.CurrentDirectory, ".data", "cluster");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
         Directory.CreateDirectory(folder);
         var processes = new List<ChildProcess>();
         try
@@ -133,6 +145,20 @@ internal static class ClusterCommands
                 await process.DisposeAsync().ConfigureAwait(false);
             }
             File.Delete(FederationOptions.ClusterFile);
+        }
+    }
+
+    private static bool PortIsFree(int port)
+    {
+        try
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 

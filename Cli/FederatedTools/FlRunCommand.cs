@@ -43,6 +43,7 @@ internal static class FlRunCommand
                 secureAggregation = parse.GetValue(secure), local = new { steps = parse.GetValue(steps), batchSize = 32, learningRate = parse.GetValue(lr) },
             };
             var ids = new List<string>();
+            var failed = 0;
             Console.WriteLine("round          stage      sampled included version       promoted top-1 %  ε          seconds");
             for (var i = 0; i < parse.GetValue(rounds); i++)
             {
@@ -59,9 +60,15 @@ internal static class FlRunCommand
                 if ((string?)view["failureReason"] is { } why)
                 {
                     Console.WriteLine($"  failed: {why}");
+                    failed++;
                 }
             }
-            return parse.GetValue(verify) ? await VerifyAsync(gateway, ids, cancellationToken).ConfigureAwait(false) : 0;
+            var verified = parse.GetValue(verify) ? await VerifyAsync(gateway, ids, cancellationToken).ConfigureAwait(false) : 0;
+            if (failed > 0)
+            {
+                Console.Error.WriteLine($"fl run: {failed} of {ids.Count} rounds failed");
+            }
+            return failed > 0 ? 1 : verified;
         });
         return command;
     }

@@ -14,6 +14,9 @@ namespace OrleansGoRelay.Cli.FederatedTools;
 /// </summary>
 internal static class GamesCommands
 {
+    /// <summary>GNU Go's level for both dogfight seats (set by <c>--dogfight-level</c>).</summary>
+    private static int DogfightLevel { get; set; }
+
     public static Command Command()
     {
         var games = new Command("games", "Games for the federation");
@@ -21,14 +24,17 @@ internal static class GamesCommands
         var dogfight = new Option<int>("--dogfight") { Description = "Dogfights to have stamped", DefaultValueFactory = _ => 5 };
         var size = new Option<int>("--size") { Description = "Board size", DefaultValueFactory = _ => 9 };
         var parallel = new Option<int>("--parallel") { Description = "Games played at once", DefaultValueFactory = _ => 4 };
-        var maxGames = new Option<int?>("--max-games") { Description = "Give up after this many games (default: 4 × the targets + 8)" };
+        var maxGames = new Option<int?>("--max-games") { Description = "Give up after this many games (default: 4 per teaching game + 24 per dogfight + 8: GNU Go's 9×9 games are calm, about one level-1 game in 16 is wild enough)" };
         var gnugo = new Option<string>("--gnugo") { Description = "GNU Go's executable", DefaultValueFactory = _ => Go.Engines.GtpEngine.GnuGoPath };
         var prefix = new Option<string?>("--prefix") { Description = "Game and player id prefix (default: random)" };
+        var dogfightLevel = new Option<int>("--dogfight-level") { Description = "GNU Go's level for both seats of a dogfight (low levels blunder into wild games)", DefaultValueFactory = _ => 1 };
         var generate = new Command("generate", "Play GNU Go games through the relays until the teaching games and dogfights asked for are stamped")
         {
-            FederationOptions.Gateways, FederationOptions.Token, teaching, dogfight, size, parallel, maxGames, gnugo, prefix,
+            FederationOptions.Gateways, FederationOptions.Token, teaching, dogfight, size, parallel, maxGames, gnugo, prefix, dogfightLevel,
         };
-        generate.SetAction((parse, cancellationToken) => GenerateAsync(parse, parse.GetValue(teaching), parse.GetValue(dogfight), parse.GetValue(size), parse.GetValue(parallel),
+        generate.SetAction((parse, cancellationToken) => (DogfightLevel = parse.GetValue(dogfightLevel)) is < 0 or > 10
+            ? throw new CommandFailedException("--dogfight-level is 0 to 10.")
+            : GenerateAsync(parse, parse.GetValue(teaching), parse.GetValue(dogfight), parse.GetValue(size), parse.GetValue(parallel),
             parse.GetValue(maxGames), parse.GetValue(gnugo)!, parse.GetValue(prefix) ?? "gen" + Guid.NewGuid().ToString("N")[..6], cancellationToken));
         games.Subcommands.Add(generate);
         return games;
@@ -53,7 +59,7 @@ internal static class GamesCommands
         {
             throw new CommandFailedException("No healthy relay: start the federation first (gorelay cluster start).");
         }
-        var budget = maxGames ?? 4 * (teaching + dogfight) + 8;
+        var budget = maxGames ?? (4 * teaching) + (24 * dogfight) + 8;
         var counts = new Dictionary<GameClass, int> { [GameClass.Teaching] = 0, [GameClass.Dogfight] = 0, [GameClass.Standard] = 0 };
         var played = 0;
         var gate = new Lock();
@@ -68,16 +74,25 @@ internal static class GamesCommands
             }
         }
 
+        bool Wanted(GameClass aim)
+        {
+            lock (gate)
+            {
+                return aim == GameClass.Teaching ? counts[GameClass.Teaching] < teaching : counts[GameClass.Dogfight] < dogfight;
+            }
+        }
+
         async Task PlayPairAsync(int pair, GameClass aim)
         {
-            // A pair keeps playing while its kind is still wanted: the first game of a teaching pair opens the rating gap.
+            // A teaching pair keeps playing while teaching games are wanted: its first game opens the rating gap. A
+            // dogfight needs two players of one rating, so each dogfight is a new pair's first game.
             var (strong, weak) = ($"{prefix}-p{pair:000}-a", $"{prefix}-p{pair:000}-b");
-            var (levelA, levelB) = aim == GameClass.Teaching ? (10, 1) : (1, 1);
-            for (var game = 1; !Done() && !cancellationToken.IsCancellationRequested; game++)
+            var (levelA, levelB) = aim == GameClass.Teaching ? (10, 1) : (DogfightLevel, DogfightLevel);
+            for (var game = 1; Wanted(aim) && !cancellationToken.IsCancellationRequested && (aim == GameClass.Teaching || game == 1); game++)
             {
                 lock (gate)
                 {
-                    if (played >= budget || (aim == GameClass.Teaching ? counts[GameClass.Teaching] >= teaching : counts[GameClass.Dogfight] >= dogfight))
+                    if (played >= budget)
                     {
                         return;
                     }
@@ -101,7 +116,7 @@ internal static class GamesCommands
         var workers = new List<Task>();
         for (var i = 0; i < parallel; i++)
         {
-            var aim = (teaching > 0 && dogfight > 0) ? (i % 2 == 0 ? GameClass.Teaching : GameClass.Dogfight) : teaching > 0 ? GameClass.Teaching : GameClass.Dogfight;
+            var prefers = i % 2 == 0 ? GameClass.Teaching : GameClass.Dogfight;
             workers.Add(Task.Run(async () =>
             {
                 while (!Done() && !cancellationToken.IsCancellationRequested)
@@ -113,6 +128,8 @@ internal static class GamesCommands
                             return;
                         }
                     }
+                    // The class this worker prefers while it is wanted, else the other.
+                    var aim = Wanted(prefers) ? prefers : prefers == GameClass.Teaching ? GameClass.Dogfight : GameClass.Teaching;
                     await PlayPairAsync(Interlocked.Increment(ref pairIndex), aim).ConfigureAwait(false);
                 }
             }, cancellationToken));

@@ -29,6 +29,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
 {
     private static readonly JsonSerializerOptions Json = OrleansGoRelay.Contracts.ApiJson.Options;
     private readonly HashSet<string> _stampChecked = new(StringComparer.Ordinal);
+    private HashSet<string> _usable = new(StringComparer.Ordinal);
     private DateTimeOffset _nextSync;
     private bool _staked;
 
@@ -99,6 +100,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
                 LogStamped(logger, ready.Count, (int)stamped.StatusCode);
             }
         }
+        var usable = new HashSet<string>(StringComparer.Ordinal);
         for (var page = 1; ; page++)
         {
             using var response = await link.SendSignedAsync(HttpMethod.Get, $"/api/v1/relays/{RelayId}/stamps?page={page}&pageSize=500", [], cancellationToken).ConfigureAwait(false);
@@ -107,6 +109,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
                 return;
             }
             var stamps = await response.Content.ReadFromJsonAsync<List<StampListing>>(Json, cancellationToken).ConfigureAwait(false) ?? [];
+            usable.UnionWith(stamps.Where(s => s.Status == "active").Select(s => s.StampId));
             foreach (var stamp in stamps.Where(s => s.Status == "active" && !File.Exists(GamePath(s.StampId))))
             {
                 using var sgf = await link.SendSignedAsync(HttpMethod.Get, $"/api/v1/games/{Uri.EscapeDataString(stamp.StampId)}/sgf", [], cancellationToken).ConfigureAwait(false);
@@ -117,6 +120,8 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
             }
             if (stamps.Count < 500)
             {
+                // Only games that are stamps this relay may use now are training data (a burned stamp is not).
+                _usable = usable;
                 return;
             }
         }
@@ -314,11 +319,15 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
     {
         var (shape, weights) = await ModelAsync(round.ModelVersion, cancellationToken).ConfigureAwait(false);
         var config = new NetConfig(shape.BoardSize, shape.Blocks, shape.Channels, shape.ValueHidden);
-        var games = LocalGames(shape.BoardSize);
+        var games = LocalGames(shape.BoardSize, notes.GameIds);
         var positions = notes.GameIds.Where(games.ContainsKey).SelectMany(id => GamePositions.Of(games[id])).ToList();
         if (workspace.Update is { } saved && notes.Examples > 0)
         {
             return (saved, new UpdateMetrics(notes.Examples, round.Local.Steps, 0, 0, 0));
+        }
+        if (positions.Count == 0)
+        {
+            throw new IOException($"None of the {notes.GameIds.Count} games declared for round {round.RoundId} is on disk any more.");
         }
         var plan = round.Local;
         var result = await Task.Run(() => LocalTrainer.Train(RelayId, ParameterLayout.Of(config), weights, positions,
@@ -354,11 +363,14 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
         return (JsonSerializer.Deserialize<ModelShape>(File.ReadAllBytes(shapePath), Json)!, values);
     }
 
-    /// <summary>The stamped games on disk of one board size.</summary>
-    private Dictionary<string, GameRecord> LocalGames(int size)
+    /// <summary>The games on disk of one board size that are stamps the relay may use.</summary>
+    /// <param name="size">The board size.</param>
+    /// <param name="declared">Once the relay declared its games for a round, those (whatever the last listing said).</param>
+    private Dictionary<string, GameRecord> LocalGames(int size, IReadOnlyCollection<string>? declared = null)
     {
         var games = new Dictionary<string, GameRecord>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(GamesFolder, "*.sgf"))
+        var wanted = declared is null ? _usable : declared.ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(GamesFolder, "*.sgf").Where(f => wanted.Contains(Path.GetFileNameWithoutExtension(f))))
         {
             try
             {

@@ -44,10 +44,14 @@ public sealed record AggregationOutcome(
 /// sum is divided by the weight it carries or released through DP-FedAvg; the server optimiser applies the aggregate.
 /// Contribution inputs: compute and bytes as measured, uptime as answered/sampled, gradient quality from the agreement
 /// with the round's median or the Shapley-style estimate for plain updates; with secure aggregation no single update is
-/// ever seen, so every survivor gets the round's own quality (1 when the aggregate lowered the validation loss, else 0).
+/// ever seen, so every survivor gets the round's own quality (1 when the aggregate lowered the validation loss, else 0);
+/// above <see cref="MaxShapleyClients"/> plain updates the agreement stands in for the Shapley estimate.
 /// </summary>
 public static class RoundAggregator
 {
+    /// <summary>The most accepted updates the Shapley-style estimate is computed for.</summary>
+    public const int MaxShapleyClients = 20;
+
     /// <summary>Aggregates <paramref name="protocol"/>'s round from <paramref name="global"/>.</summary>
     public static AggregationOutcome Aggregate(RoundProtocol protocol, ParameterLayout layout, float[] global, PrivacyRun? privacy, ValidationShard smallShard, int shapleyPermutations = 20)
     {
@@ -123,7 +127,9 @@ public static class RoundAggregator
                     cosines[u.ClientId] = VectorMath.Cosine(u.Delta, centre);
                 }
             }
-            if (refused is null && accepted.Count > 0 && dp is null)
+            // Shapley-style values cost a validation score per coalition tried (20 permutations × n): beyond 20 relays the
+            // agreement with the median stands for gradient quality, so a round of 1,000 stays within its time bound.
+            if (refused is null && accepted.Count is > 0 and <= MaxShapleyClients && dp is null)
             {
                 // Shapley-style values: the validation top-1 of the average of each coalition's updates.
                 var estimator = new ShapleyEstimator(set => set.Count == 0

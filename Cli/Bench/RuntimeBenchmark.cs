@@ -91,7 +91,11 @@ internal static partial class RuntimeBenchmark
     {
         var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .UseOrleansClient(client => client.UseLocalhostClustering(GatewayPort))
+            .UseOrleansClient(client =>
+            {
+                client.UseLocalhostClustering(GatewayPort);
+                OrleansGoRelay.Grains.Federated.FederatedSerialization.AddFederatedWireSerializer(client.Services);
+            })
             .Build();
         await host.StartAsync(cancellationToken);
         return host;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
-using Orleans.Serialization;
 using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Federated;
 using OrleansGoRelay.Grains.Games;
@@ -28,8 +27,7 @@ public static class GrainsHosting
         var services = silo.Services;
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section);
         services.AddOptions<FederatedOptions>().BindConfiguration(FederatedOptions.Section);
-        // The federated rounds' wire records cross grain calls as JSON: one shape for the gateway, the relays and the grains.
-        services.AddSerializer(serializer => serializer.AddJsonSerializer(isSupported: type => type.Namespace == typeof(Contracts.Federated.RoundStart).Namespace));
+        services.AddFederatedWireSerializer();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GameEventSinks>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SingletonKeeper>();

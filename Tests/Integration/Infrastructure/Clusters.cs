@@ -3,6 +3,7 @@ using Npgsql;
 using Orleans.TestingHost;
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Grains;
+using OrleansGoRelay.Grains.Federated;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Persistence.GrainStorage;
 
@@ -37,6 +38,7 @@ public static class Clusters
             silo.AddGoRelayGrains();
             services?.Invoke(silo.Services);
         });
+        builder.ConfigureClient(client => client.Services.AddFederatedWireSerializer());
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -147,6 +147,37 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_relay_that_failed_three_federated_rounds_in_a_row_is_quarantined_the_way_three_deaths_do()
+    {
+        await RegisterAsync("trainer", AliveAddress, 52.37, 4.90);
+        await RegisterAsync("near", AliveAddress, 48.86, 2.35);
+        var game = await GameOnAsync("g-fl", "trainer");
+
+        // The rounds' standing counts each round once (a settlement finished again after a crash counts nothing twice)
+        // and an included round starts the count again.
+        var standing = new OrleansGoRelay.Grains.Federated.InMemoryFederatedStore();
+        var now = _clock.GetUtcNow();
+        Assert.Equal(1, await standing.RecordStandingAsync("trainer", "round-1", included: false, now));
+        Assert.Equal(0, await standing.RecordStandingAsync("trainer", "round-2", included: true, now));
+        var failures = 0;
+        foreach (var round in new[] { "round-3", "round-4", "round-4", "round-5" })
+        {
+            failures = await standing.RecordStandingAsync("trainer", round, included: false, now);
+        }
+        Assert.Equal(3, failures);
+
+        var monitor = Grains.GetGrain<IRelayHealthMonitorGrain>(OrleansGoRelay.Grains.ISingletonGrain.Key);
+        Assert.True(await monitor.Quarantine("trainer", "failed 3 federated rounds in a row (last round-5)"));
+        var quarantined = await RelayAsync("trainer");
+        Assert.Equal(RelayHealth.Quarantined, quarantined!.Health);
+        Assert.True(quarantined.QuarantinedUntil > now);
+        Assert.False(await monitor.Quarantine("trainer", "again"));
+        // Its live sessions moved, as for a dead relay.
+        var view = await Eventually.WaitForAsync(() => game.GetGame(), g => g!.BlackRelay!.Reason == "failover", TimeSpan.FromSeconds(10));
+        Assert.Equal("near", view!.BlackRelay!.RelayId);
+    }
+
+    [Fact]
     public async Task A_third_death_within_ten_minutes_quarantines_the_relay_for_ten_minutes()
     {
         await RegisterAsync("flaky", DeadAddress, 52.37, 4.90);

@@ -1,3 +1,4 @@
+using OrleansGoRelay.Grains.Federated;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansGoRelay.Persistence.GrainStorage;
@@ -24,7 +25,9 @@ public sealed class StorageClusterFixture : IAsyncLifetime
             // As the product's silo does: one NpgsqlDataSource singleton in DI, which the provider takes.
             silo.Services.AddSingleton(dataSource);
             silo.AddGroupCommitGrainStorageAsDefault();
+            silo.Services.AddFederatedWireSerializer();
         });
+        builder.ConfigureClient(client => client.Services.AddFederatedWireSerializer());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

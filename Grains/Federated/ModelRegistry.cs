@@ -19,7 +19,8 @@ public sealed class ModelRegistry(IFederatedStore store, FederatedModels models,
         {
             return version;
         }
-        var (config, weights) = models.Genesis();
+        // Loading a checkpoint and writing ONNX are CPU work: off the grain scheduler.
+        var (config, weights) = await Task.Run(models.Genesis);
         var architecture = ModelArchitecture.Of(config);
         var bytes = ModelArchitecture.ToBytes(weights);
         var hash = ModelArchitecture.Hash(architecture, bytes);
@@ -28,7 +29,8 @@ public sealed class ModelRegistry(IFederatedStore store, FederatedModels models,
             var (metrics, _) = await models.EvaluateAsync(config, weights);
             var view = new ModelVersionView(hash, 0, null, null, metrics, true, clock.GetUtcNow(), ModelArchitecture.Describe(architecture), ModelArchitecture.Shape(architecture), weights.Length,
                 [], [], PromotionGate.First, null, null);
-            await store.InsertVersionAsync(new StoredVersion(view, architecture, bytes, FederatedModels.ExportOnnx(config, weights, "OrleansGoRelay genesis model")));
+            var onnx = await Task.Run(() => FederatedModels.ExportOnnx(config, weights, "OrleansGoRelay genesis model"));
+            await store.InsertVersionAsync(new StoredVersion(view, architecture, bytes, onnx));
         }
         await store.PromoteAsync(hash, clock.GetUtcNow());
         return (await store.VersionAsync(hash))!;
@@ -72,7 +74,8 @@ public sealed class ModelRegistry(IFederatedStore store, FederatedModels models,
         var hash = ModelArchitecture.Hash(architecture, bytes);
         var view = new ModelVersionView(hash, 0, parent, roundId, metrics with { WinRate = winRate }, false, clock.GetUtcNow(), ModelArchitecture.Describe(architecture), ModelArchitecture.Shape(architecture),
             weights.Length, stampsUsed, contributors, report, epsilon, null);
-        if (!await store.InsertVersionAsync(new StoredVersion(view, architecture, bytes, FederatedModels.ExportOnnx(config, weights, $"OrleansGoRelay round {roundId}"))))
+        var onnx = await Task.Run(() => FederatedModels.ExportOnnx(config, weights, $"OrleansGoRelay round {roundId}"));
+        if (!await store.InsertVersionAsync(new StoredVersion(view, architecture, bytes, onnx)))
         {
             return await store.VersionOfRoundAsync(roundId) ?? (await store.VersionAsync(hash))!;
         }

@@ -1,0 +1,33 @@
+namespace OrleansGoRelay.Contracts.Inference;
+
+/// <summary>Stones placed before the moves (handicap or a problem's position), as GTP vertices.</summary>
+/// <param name="Black">Black's stones.</param>
+/// <param name="White">White's stones.</param>
+public sealed record PositionSetup(IReadOnlyList<string>? Black = null, IReadOnlyList<string>? White = null);
+
+/// <summary>A position to predict for (<c>POST /api/v1/inference/predict</c>).</summary>
+/// <param name="ChannelId">The payment channel the call draws on.</param>
+/// <param name="Size">Board size (the model's).</param>
+/// <param name="Komi">Komi (default 7.5).</param>
+/// <param name="Rules">chinese, japanese or tromp-taylor (default chinese).</param>
+/// <param name="Setup">Stones before the moves.</param>
+/// <param name="Moves">The moves since the setup as GTP vertices, colours alternating so that <paramref name="ToPlay"/> moves next.</param>
+/// <param name="ToPlay">B or W: who moves now.</param>
+/// <param name="ModelVersion">A registry version to ask (default: the promoted one).</param>
+/// <param name="TopK">Alternatives to list (1 to 20, default 5).</param>
+public sealed record PredictRequest(
+    string? ChannelId, int Size, double? Komi, string? Rules, PositionSetup? Setup, IReadOnlyList<string>? Moves, string ToPlay,
+    string? ModelVersion = null, int? TopK = null);
+
+/// <summary>A suggested move and its probability under the model, legal moves only.</summary>
+public sealed record MoveProbability(string Move, double Probability);
+
+/// <summary>What the model suggests.</summary>
+/// <param name="Move">The most probable legal move (GTP vertex or <c>pass</c>).</param>
+/// <param name="Confidence">Its probability among the legal moves.</param>
+/// <param name="Alternatives">The top-k legal moves with their probabilities, best first.</param>
+/// <param name="WinProbability">The value head's estimate that the side to move wins, 0..1.</param>
+/// <param name="CrowdConsensus">How strongly the recent federation-trained versions agree on the move (0..1).</param>
+/// <param name="ModelVersion">The version that answered.</param>
+/// <param name="Charged">Base units drawn from the channel for this call.</param>
+public sealed record PredictAnswer(string Move, double Confidence, IReadOnlyList<MoveProbability> Alternatives, double WinProbability, double CrowdConsensus, string ModelVersion, long Charged);

@@ -94,7 +94,7 @@ internal static partial class RuntimeBenchmark
             .UseOrleansClient(client =>
             {
                 client.UseLocalhostClustering(GatewayPort);
-                OrleansGoRelay.Grains.Federated.FederatedSerialization.AddFederatedWireSerializer(client.Services);
+                OrleansGoRelay.Grains.Serialization.WireRecordSerialization.AddWireRecordSerializer(client.Services);
             })
             .Build();
         await host.StartAsync(cancellationToken);

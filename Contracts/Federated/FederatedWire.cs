@@ -1,7 +1,7 @@
 namespace OrleansGoRelay.Contracts.Federated;
 
 // The federated rounds' wire contract (API.md, "Federated rounds"): what the operator, the relay trainers and the
-// gateway exchange, and what crosses the round grains' calls (as JSON, see FederatedSerialization). Byte payloads are
+// gateway exchange, and what crosses the round grains' calls (as JSON, see WireRecordSerialization). Byte payloads are
 // base64 in JSON. Stages in order: ready → (advertising → sharing → masking → unmasking, with secure aggregation |
 // training, without) → aggregating → completed or failed.
 

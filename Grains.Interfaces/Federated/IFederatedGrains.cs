@@ -3,7 +3,7 @@ using OrleansGoRelay.Contracts.Federated;
 namespace OrleansGoRelay.Grains.Federated;
 
 // The federated rounds' grains. Their arguments are the wire records of OrleansGoRelay.Contracts.Federated, which
-// cross grain calls as JSON (FederatedSerialization), so the gateway, the relay trainer and the grains share one shape.
+// cross grain calls as JSON (WireRecordSerialization), so the gateway, the relay trainer and the grains share one shape.
 
 /// <summary>
 /// The cluster's round scheduler (a singleton, key <see cref="ISingletonGrain.Key"/>): numbers rounds, keeps at most one

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Federated;
+using OrleansGoRelay.Grains.Serialization;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Players;
@@ -27,7 +28,7 @@ public static class GrainsHosting
         var services = silo.Services;
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section);
         services.AddOptions<FederatedOptions>().BindConfiguration(FederatedOptions.Section);
-        services.AddFederatedWireSerializer();
+        services.AddWireRecordSerializer();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GameEventSinks>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SingletonKeeper>();
@@ -53,6 +54,7 @@ public static class GrainsHosting
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<GameRewards>();
         services.TryAddSingleton<RoundSettlement>();
+        services.TryAddSingleton<Inference.InferenceModels>();
         return silo;
     }
 }

@@ -124,6 +124,17 @@ public sealed class PositionQuery
     /// </summary>
     public (IReadOnlyList<MoveProbability> Moves, double WinProbability) Answer(MovePrediction prediction, int topK)
     {
+        var ranked = LegalDistribution(prediction).OrderByDescending(m => m.Probability).Take(Math.Clamp(topK, 1, 20)).ToList();
+        return (ranked, Math.Clamp((prediction.Value + 1) / 2, 0, 1));
+    }
+
+    /// <summary>The probability <paramref name="prediction"/> gives <paramref name="move"/> among the legal moves (0 when it is not legal).</summary>
+    public double ProbabilityOf(MovePrediction prediction, string move) =>
+        LegalDistribution(prediction).FirstOrDefault(m => m.Move == move)?.Probability ?? 0;
+
+    /// <summary>The softmax of the policy over the legal moves (pass always is one).</summary>
+    private IEnumerable<MoveProbability> LegalDistribution(MovePrediction prediction)
+    {
         ArgumentNullException.ThrowIfNull(prediction);
         var size = Board.Size;
         var legal = new List<(int Index, float Logit)>();
@@ -138,9 +149,7 @@ public sealed class PositionQuery
         var max = legal.Max(l => l.Logit);
         var weights = legal.Select(l => Math.Exp(l.Logit - max)).ToArray();
         var total = weights.Sum();
-        var ranked = legal.Select((l, k) => new MoveProbability(InputPlanes.PointOf(l.Index, size).ToGtp(size), weights[k] / total))
-            .OrderByDescending(m => m.Probability).Take(Math.Clamp(topK, 1, 20)).ToList();
-        return (ranked, Math.Clamp((prediction.Value + 1) / 2, 0, 1));
+        return legal.Select((l, k) => new MoveProbability(InputPlanes.PointOf(l.Index, size).ToGtp(size), weights[k] / total));
     }
 
     private static Point Parse(string? vertex, int size, string where)

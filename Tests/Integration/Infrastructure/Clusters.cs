@@ -3,7 +3,7 @@ using Npgsql;
 using Orleans.TestingHost;
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Grains;
-using OrleansGoRelay.Grains.Federated;
+using OrleansGoRelay.Grains.Serialization;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Persistence.GrainStorage;
 
@@ -38,7 +38,7 @@ public static class Clusters
             silo.AddGoRelayGrains();
             services?.Invoke(silo.Services);
         });
-        builder.ConfigureClient(client => client.Services.AddFederatedWireSerializer());
+        builder.ConfigureClient(client => client.Services.AddWireRecordSerializer());
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

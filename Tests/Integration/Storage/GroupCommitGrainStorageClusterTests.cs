@@ -1,4 +1,4 @@
-using OrleansGoRelay.Grains.Federated;
+using OrleansGoRelay.Grains.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansGoRelay.Persistence.GrainStorage;
@@ -25,9 +25,9 @@ public sealed class StorageClusterFixture : IAsyncLifetime
             // As the product's silo does: one NpgsqlDataSource singleton in DI, which the provider takes.
             silo.Services.AddSingleton(dataSource);
             silo.AddGroupCommitGrainStorageAsDefault();
-            silo.Services.AddFederatedWireSerializer();
+            silo.Services.AddWireRecordSerializer();
         });
-        builder.ConfigureClient(client => client.Services.AddFederatedWireSerializer());
+        builder.ConfigureClient(client => client.Services.AddWireRecordSerializer());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

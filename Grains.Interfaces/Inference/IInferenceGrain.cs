@@ -1,0 +1,14 @@
+using OrleansGoRelay.Contracts.Inference;
+
+namespace OrleansGoRelay.Grains.Inference;
+
+/// <summary>
+/// Move prediction with the promoted model (a stateless worker: an activation per silo and core as load asks, all
+/// sharing the silo's ONNX Runtime sessions and their batching). Charging is the caller's: this answers with
+/// <see cref="PredictAnswer.Charged"/> = 0.
+/// </summary>
+public interface IInferenceGrain : IGrainWithIntegerKey
+{
+    /// <summary>The suggestion for a position; a position that cannot occur is refused (400/422 problem codes).</summary>
+    Task<PredictAnswer> Predict(PredictRequest request);
+}

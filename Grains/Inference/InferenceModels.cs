@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using OrleansGoRelay.Contracts.Federated;
+using OrleansGoRelay.Grains.Federated;
+using OrleansGoRelay.Learning.Inference;
+
+namespace OrleansGoRelay.Grains.Inference;
+
+/// <summary>
+/// A silo's ONNX Runtime sessions, one per registry version asked for, each behind a <see cref="BatchingPredictor"/>.
+/// The promoted version is looked up at most once a second; when another version is promoted, requests from then on
+/// go to its session while those already queued on the old one finish there, so a swap drops no request.
+/// </summary>
+public sealed class InferenceModels(IFederatedStore store, ModelRegistry registry, TimeProvider clock) : IAsyncDisposable
+{
+    private static readonly TimeSpan PromotionCheck = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Served>>> _served = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _refresh = new(1);
+    private (string Hash, DateTimeOffset CheckedAt)? _promoted;
+
+    /// <summary>A version with its session.</summary>
+    public sealed record Served(ModelVersionView Version, OnnxMovePredictor Model, BatchingPredictor Predictor);
+
+    /// <summary>The session of <paramref name="modelHash"/>, or of the promoted version when null.</summary>
+    public async Task<Served> GetAsync(string? modelHash)
+    {
+        var hash = modelHash?.ToLowerInvariant() ?? await PromotedAsync();
+        return await _served.GetOrAdd(hash, h => new Lazy<Task<Served>>(() => LoadAsync(h))).Value;
+    }
+
+    /// <summary>The newest versions trained by rounds (not the genesis one), at most <paramref name="count"/>.</summary>
+    public async Task<IReadOnlyList<Served>> RecentFederatedAsync(int count)
+    {
+        var versions = (await store.VersionsAsync(count + 1)).Where(v => v.Round is not null).Take(count);
+        var served = new List<Served>();
+        foreach (var version in versions)
+        {
+            served.Add(await GetAsync(version.ModelHash));
+        }
+        return served;
+    }
+
+    private async Task<string> PromotedAsync()
+    {
+        if (_promoted is { } known && clock.GetUtcNow() - known.CheckedAt < PromotionCheck)
+        {
+            return known.Hash;
+        }
+        await _refresh.WaitAsync();
+        try
+        {
+            if (_promoted is { } again && clock.GetUtcNow() - again.CheckedAt < PromotionCheck)
+            {
+                return again.Hash;
+            }
+            var hash = (await registry.CurrentAsync()).ModelHash;
+            _promoted = (hash, clock.GetUtcNow());
+            return hash;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    private async Task<Served> LoadAsync(string hash)
+    {
+        var version = await store.VersionAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"There is no model version '{hash}'.");
+        var onnx = await store.OnnxAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no ONNX file.");
+        var model = await Task.Run(() => new OnnxMovePredictor(onnx, threads: 1));
+        return new Served(version, model, new BatchingPredictor(model));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lazy in _served.Values.Where(l => l.IsValueCreated))
+        {
+            if (lazy.Value.IsCompletedSuccessfully)
+            {
+                var served = lazy.Value.Result;
+                await served.Predictor.DisposeAsync();
+                served.Model.Dispose();
+            }
+        }
+        _refresh.Dispose();
+    }
+}

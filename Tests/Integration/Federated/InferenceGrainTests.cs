@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansGoRelay.Contracts.Inference;
+using OrleansGoRelay.Grains;
+using OrleansGoRelay.Grains.Inference;
+using OrleansGoRelay.Tests.Infrastructure;
+
+namespace OrleansGoRelay.Tests.Federated;
+
+/// <summary>The inference grain on the registry's promoted version (one silo in process, on PostgreSQL).</summary>
+public sealed class InferenceGrainTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
+{
+    [Fact]
+    public async Task ThePromotedModelAnswersLegalPositionsWithLegalMovesAndRefusesTheOthers()
+    {
+        await using var host = SiloHosts.Create(database.ConnectionString).WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Fl:ValidationGames:0", Path.Combine(OrleansGoRelay.Tests.Go.GoData.Directory, "gnugo-regression.sgf.gz"));
+            web.UseSetting("Fl:Genesis:BoardSize", "9");
+            web.UseSetting("Fl:Genesis:Blocks", "1");
+            web.UseSetting("Fl:Genesis:Channels", "8");
+            web.UseSetting("Fl:Genesis:ValueHidden", "16");
+            web.UseSetting("Fl:ValidationPositions", "300");
+        });
+        await SiloHosts.WaitReadyAsync(host.CreateClient());
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var inference = grains.GetGrain<IInferenceGrain>(0);
+        var promoted = await grains.GetGrain<Grains.Federated.IModelRegistryGrain>(Grains.Federated.IModelRegistryGrain.Key).Current();
+
+        var occupied = new[] { "E5", "C3", "G7" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+            inference.Predict(new PredictRequest(null, 9, 7.5, "chinese", null, occupied, "W", TopK: 4))));
+        foreach (var answer in answers)
+        {
+            Assert.Equal(promoted.ModelHash, answer.ModelVersion);
+            Assert.DoesNotContain(answer.Move, occupied);
+            Assert.Equal(4, answer.Alternatives.Count);
+            Assert.Equal(answer.Move, answer.Alternatives[0].Move);
+            Assert.InRange(answer.Alternatives.Sum(a => a.Probability), 0, 1.000001);
+            Assert.InRange(answer.WinProbability, 0, 1);
+            Assert.Equal(0, answer.CrowdConsensus); // no round has trained a version yet
+            Assert.Equal(0, answer.Charged);
+        }
+        Assert.Single(answers.Select(a => a.Move).Distinct()); // the same position, the same answer, batched or not
+
+        var occupiedPoint = await Assert.ThrowsAsync<RequestRefusedException>(() => inference.Predict(new PredictRequest(null, 9, 7.5, null, null, ["E5", "E5"], "B")));
+        Assert.Equal((422, "illegal_move"), (occupiedPoint.Status, occupiedPoint.Code));
+        var wrongSize = await Assert.ThrowsAsync<RequestRefusedException>(() => inference.Predict(new PredictRequest(null, 19, 7.5, null, null, null, "B")));
+        Assert.Equal((400, "wrong_board_size"), (wrongSize.Status, wrongSize.Code));
+        var unknown = await Assert.ThrowsAsync<RequestRefusedException>(() => inference.Predict(new PredictRequest(null, 9, 7.5, null, null, null, "B", ModelVersion: new string('0', 64))));
+        Assert.Equal((404, "unknown_model"), (unknown.Status, unknown.Code));
+    }
+}

@@ -18,15 +18,7 @@ public sealed class FederatedApiTests(PostgresDatabase database) : IClassFixture
     [Fact]
     public async Task TheGenesisVersionIsMeasuredStakesAreLedgerBalancesAndUnrunnableRoundsAreRefused()
     {
-        await using var host = SiloHosts.Create(database.ConnectionString).WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Fl:ValidationGames:0", Path.Combine(OrleansGoRelay.Tests.Go.GoData.Directory, "gnugo-regression.sgf.gz"));
-            web.UseSetting("Fl:Genesis:BoardSize", "9");
-            web.UseSetting("Fl:Genesis:Blocks", "1");
-            web.UseSetting("Fl:Genesis:Channels", "8");
-            web.UseSetting("Fl:Genesis:ValueHidden", "16");
-            web.UseSetting("Fl:ValidationPositions", "500");
-        });
+        await using var host = SiloHosts.CreateWithTinyModel(database.ConnectionString, validationPositions: 500);
         var client = host.CreateClient();
         await SiloHosts.WaitReadyAsync(client);
         var operatorClient = host.CreateClient();

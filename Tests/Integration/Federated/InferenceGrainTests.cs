@@ -12,15 +12,7 @@ public sealed class InferenceGrainTests(PostgresDatabase database) : IClassFixtu
     [Fact]
     public async Task ThePromotedModelAnswersLegalPositionsWithLegalMovesAndRefusesTheOthers()
     {
-        await using var host = SiloHosts.Create(database.ConnectionString).WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Fl:ValidationGames:0", Path.Combine(OrleansGoRelay.Tests.Go.GoData.Directory, "gnugo-regression.sgf.gz"));
-            web.UseSetting("Fl:Genesis:BoardSize", "9");
-            web.UseSetting("Fl:Genesis:Blocks", "1");
-            web.UseSetting("Fl:Genesis:Channels", "8");
-            web.UseSetting("Fl:Genesis:ValueHidden", "16");
-            web.UseSetting("Fl:ValidationPositions", "300");
-        });
+        await using var host = SiloHosts.CreateWithTinyModel(database.ConnectionString, validationPositions: 300);
         await SiloHosts.WaitReadyAsync(host.CreateClient());
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var inference = grains.GetGrain<IInferenceGrain>(0);

@@ -21,6 +21,21 @@ public static class SiloHosts
             web.UseSetting("Gateway:OperatorToken", OperatorToken);
         });
 
+    /// <summary>
+    /// A host whose model registry starts from a tiny random 9×9 net (1 block × 8 channels), measured on held-out positions
+    /// of GNU Go's regression games: what the federated and inference tests need, in seconds.
+    /// </summary>
+    public static WebApplicationFactory<Program> CreateWithTinyModel(string connectionString, int validationPositions) =>
+        Create(connectionString).WithWebHostBuilder(web =>
+        {
+            web.UseSetting("Fl:ValidationGames:0", Path.Combine(OrleansGoRelay.Tests.Go.GoData.Directory, "gnugo-regression.sgf.gz"));
+            web.UseSetting("Fl:Genesis:BoardSize", "9");
+            web.UseSetting("Fl:Genesis:Blocks", "1");
+            web.UseSetting("Fl:Genesis:Channels", "8");
+            web.UseSetting("Fl:Genesis:ValueHidden", "16");
+            web.UseSetting("Fl:ValidationPositions", validationPositions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+
     /// <summary>Waits until the host answers /health/ready with 200 (startup runs in the background).</summary>
     public static async Task WaitReadyAsync(HttpClient client)
     {

@@ -31,3 +31,23 @@ public sealed record MoveProbability(string Move, double Probability);
 /// <param name="ModelVersion">The version that answered.</param>
 /// <param name="Charged">Base units drawn from the channel for this call.</param>
 public sealed record PredictAnswer(string Move, double Confidence, IReadOnlyList<MoveProbability> Alternatives, double WinProbability, double CrowdConsensus, string ModelVersion, long Charged);
+
+/// <summary>Opens a payment channel (<c>POST /api/v1/channels</c>): base units to lock from the caller's account.</summary>
+/// <param name="Deposit">Base units locked for calls.</param>
+/// <param name="Tier">The pricing tier (configuration; default <c>standard</c>).</param>
+public sealed record ChannelOpenRequest(long Deposit, string? Tier = null);
+
+/// <summary>A payment channel.</summary>
+/// <param name="ChannelId">The channel.</param>
+/// <param name="AccountId">The paying account.</param>
+/// <param name="Deposit">Base units locked at opening.</param>
+/// <param name="PricePerCall">What each answered call draws.</param>
+/// <param name="Drawn">Drawn by answered calls so far.</param>
+/// <param name="Settled">Of that, moved in the ledger (to the contributors).</param>
+/// <param name="Available">What calls may still draw.</param>
+/// <param name="ExpiresAt">When the locked deposit returns to the account by itself if the channel is left open.</param>
+/// <param name="Closed">Whether it is closed.</param>
+public sealed record ChannelView(string ChannelId, string AccountId, long Deposit, long PricePerCall, long Drawn, long Settled, long Available, DateTimeOffset ExpiresAt, bool Closed);
+
+/// <summary>A channel closed: what its calls cost and what went back.</summary>
+public sealed record ChannelClosed(string ChannelId, long Settled, long Refund);

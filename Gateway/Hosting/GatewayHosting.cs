@@ -12,6 +12,7 @@ using OrleansGoRelay.Gateway.Cluster;
 using OrleansGoRelay.Gateway.Events;
 using OrleansGoRelay.Gateway.Federated;
 using OrleansGoRelay.Gateway.Games;
+using OrleansGoRelay.Gateway.Inference;
 using OrleansGoRelay.Gateway.Ledger;
 using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Gateway.Players;
@@ -91,6 +92,7 @@ public static class GatewayHosting
         app.MapFederatedApi();
         app.MapModelsApi();
         app.MapStakeApi();
+        app.MapInferenceApi();
         return app;
     }
 }

@@ -28,6 +28,7 @@ public static class GrainsHosting
         var services = silo.Services;
         services.AddOptions<RelayOptions>().BindConfiguration(RelayOptions.Section);
         services.AddOptions<FederatedOptions>().BindConfiguration(FederatedOptions.Section);
+        services.AddOptions<Inference.InferenceOptions>().BindConfiguration(Inference.InferenceOptions.Section);
         services.AddWireRecordSerializer();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GameEventSinks>();

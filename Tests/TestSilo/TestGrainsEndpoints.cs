@@ -22,5 +22,11 @@ public static class TestGrainsEndpoints
         });
         test.MapGet("/ticker/{key}", (string key, IGrainFactory grains) => grains.GetGrain<ITickerGrain>(key).Ticks());
         test.MapGet("/self", (ILocalSiloDetails silo) => TypedResults.Text(silo.SiloAddress.ToParsableString()));
+        // Where a payment channel's activation lives, so a crash test kills that silo.
+        test.MapGet("/grains/payment-channel/{key}", async (string key, IGrainFactory grains) =>
+        {
+            var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<OrleansGoRelay.Grains.Inference.IPaymentChannelGrain>(key));
+            return address is null ? Results.NotFound() : Results.Ok(new { silo = address.ToParsableString() });
+        });
     }
 }

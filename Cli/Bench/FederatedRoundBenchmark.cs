@@ -380,7 +380,7 @@ internal static class FederatedRoundBenchmark
         var exact = new double[layout.Length + 2];
         foreach (var relay in survivors)
         {
-            var input = SimulatedRelay.SecureInput(relay.Delta, SimulatedRelay.Metrics.Examples, null);
+            var input = Learning.Federated.Rounds.SecureInput.Of(relay.Delta, SimulatedRelay.Metrics.Examples, null);
             for (var j = 0; j < exact.Length; j++)
             {
                 exact[j] += input[j];
@@ -1021,7 +1021,7 @@ internal static class FederatedRoundBenchmark
         private byte[] Mask(RoundStart round, int id, IReadOnlyList<int> survivors, IReadOnlyList<SealedShare> bundles, double? clipNorm)
         {
             using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(State!), signer: new Signer(_key));
-            var input = SecureInput(Delta, Metrics.Examples, clipNorm);
+            var input = Learning.Federated.Rounds.SecureInput.Of(Delta, Metrics.Examples, clipNorm);
             var masked = client.MaskInput(new ShareDelivery(round.RoundId, id, [.. survivors], [.. bundles.Select(b => b.FromWire())]), input);
             State = SecureAggregationClientState.Serialize(client.ExportState());
             var values = SecureAggregationWire.ToBytes(masked.Values);
@@ -1043,32 +1043,6 @@ internal static class FederatedRoundBenchmark
             var update = UpdateCodecs.Create(round.Codec, layout).Encode(delta);
             var signature = FederatedSigning.Sign(_key, FederatedSigning.SubmissionBytes(round.RoundId, RelayId, update, _dataHash));
             return JsonSerializer.SerializeToUtf8Bytes(new GradientSubmission(round.RoundId, update, round.Codec, Metrics, signature, _dataHash), Json);
-        }
-
-        /// <summary>The relay trainer's masked vector: [w·Δ, w, 1 when ‖Δ‖ ≤ S], w = min(1, examples / 10,000) without privacy (each coordinate clipped to ±1).</summary>
-        public static float[] SecureInput(float[] delta, long examples, double? clipNorm)
-        {
-            var input = new float[delta.Length + 2];
-            var within = true;
-            float weight;
-            if (clipNorm is { } clip)
-            {
-                var clipped = Learning.Federated.Privacy.L2Clipping.Clip(delta, clip);
-                delta = clipped.Delta;
-                within = !clipped.WasClipped;
-                weight = 1f;
-            }
-            else
-            {
-                weight = (float)Math.Min(1.0, examples / 10_000.0);
-            }
-            for (var i = 0; i < delta.Length; i++)
-            {
-                input[i] = clipNorm is null ? Math.Clamp(weight * delta[i], -1f, 1f) : weight * delta[i];
-            }
-            input[delta.Length] = weight;
-            input[delta.Length + 1] = within ? 1 : 0;
-            return input;
         }
 
         /// <summary>Relay i's Δ: uniform in [−0.01, 0.01] from a xorshift stream.</summary>

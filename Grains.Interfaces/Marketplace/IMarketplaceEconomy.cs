@@ -14,6 +14,12 @@ public interface IMarketplaceEconomy
     /// <summary>Pays both players of a teaching game or dogfight from the reward pool (see <see cref="TokenEconomics.GameReward"/>); nothing for a standard game.</summary>
     Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request);
 
+    /// <summary>Pays both players the model-impact leg of a game's reward (<c>game-impact:{gameId}:…</c>, after a round trained on it); nothing for a standard game.</summary>
+    Task<IReadOnlyList<TransferOutcome>> RewardGameImpact(GameRewardRequest request);
+
+    /// <summary>Shares a federated round's pool among its trainers by contribution (<c>fl-round:{roundId}:{trainer}:{code}</c>).</summary>
+    Task<IReadOnlyList<TransferOutcome>> RewardRound(string roundId, long pool, IReadOnlyList<Contribution> contributions);
+
     /// <summary>An API client's payment for inference, split 40/30/20/10 (see <see cref="TokenEconomics.RevenueSplit"/>).</summary>
     Task<IReadOnlyList<TransferOutcome>> PayForInference(InferencePaymentRequest request);
 

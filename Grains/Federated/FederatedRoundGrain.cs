@@ -257,11 +257,11 @@ public sealed partial class FederatedRoundGrain(
         }
     }
 
+    /// <summary>ε spent before this round, read from the accountant's saved state at the budget's δ.</summary>
     private async Task<double?> PrivacyEpsilonAsync() =>
-        _round?.Start.Privacy is null ? null : (await PrivacyRuns.BeforeAsync(store, RoundId)) is { } state
-            ? new Learning.Federated.Privacy.DifferentiallyPrivateAggregator(
-                new Learning.Federated.Privacy.DpFedAvgOptions(_round.Start.Privacy.Clip, 1, _round.Setup.SamplingRate, _round.Setup.Population), state).EpsilonSpent
-            : 0;
+        _round?.Start.Privacy is not { } privacy ? null
+        : await PrivacyRuns.BeforeAsync(store, RoundId) is { } state ? Learning.Federated.Privacy.RdpAccountant.FromState(state.Accountant).Epsilon(privacy.Delta)
+        : 0;
 
     private StoredRound RequireRound() =>
         _round ?? throw RequestRefusedException.NotFound("unknown_round", $"There is no round '{RoundId}'.");

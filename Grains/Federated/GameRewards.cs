@@ -7,7 +7,7 @@ using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
-using OrleansGoRelay.Ledger.Economics;
+using OrleansGoRelay.Grains.Marketplace;
 
 namespace OrleansGoRelay.Grains.Federated;
 
@@ -15,7 +15,7 @@ namespace OrleansGoRelay.Grains.Federated;
 /// Pays the players of consensus games, in two settlements so nothing is guessed: when the game is stamped, base ×
 /// (rarity × 1.5 + clarity × 1.2), one linked batch <c>game-reward:{gameId}</c>; once a round has trained on it, base ×
 /// modelImpact × 3.0, batch <c>game-impact:{gameId}</c>. Base: 10 MCP teaching, 5 MCP dogfight, nothing for a standard
-/// game (<see cref="TokenEconomics.GameReward"/>). Rarity is measured against a corpus (the configured reference
+/// game (<see cref="OrleansGoRelay.Ledger.Economics.TokenEconomics.GameReward"/>). Rarity is measured against a corpus (the configured reference
 /// collections, then every stamped game as it is stamped); clarity is the classifier's confidence in the class.
 /// </summary>
 public sealed partial class GameRewards(IGrainFactory grains, IClusterEventLog events, IOptions<FederatedOptions> options, ILogger<GameRewards> logger)
@@ -33,41 +33,33 @@ public sealed partial class GameRewards(IGrainFactory grains, IClusterEventLog e
         // Rarity against the corpus before this game joins it, so a game is not measured against itself.
         var rarityBp = index.RarityBp(record);
         index.Add(record);
-        var amount = TokenEconomics.GameReward(gameClass, rarityBp, clarityBp, 0);
-        return await PayAsync($"game-reward:{gameId}", "game", gameId, blackPlayer, whitePlayer, amount, TransferCodes.GameReward);
+        return await ReportAsync($"game-reward:{gameId}", "game", gameId,
+            await Ledger.RewardGame(new GameRewardRequest(gameId, blackPlayer, whitePlayer, gameClass, rarityBp, clarityBp, 0)));
     }
 
     /// <summary>Pays the model-impact settlement of a game a round trained on (idempotent); returns what was paid.</summary>
-    public Task<long> PayImpactAsync(string gameId, string blackPlayer, string whitePlayer, GameClass gameClass, int modelImpactBp) =>
-        PayAsync($"game-impact:{gameId}", "game_impact", gameId, blackPlayer, whitePlayer, TokenEconomics.GameReward(gameClass, 0, 0, modelImpactBp), TransferCodes.GameImpactReward);
+    public async Task<long> PayImpactAsync(string gameId, string blackPlayer, string whitePlayer, GameClass gameClass, int modelImpactBp) =>
+        await ReportAsync($"game-impact:{gameId}", "game_impact", gameId,
+            await Ledger.RewardGameImpact(new GameRewardRequest(gameId, blackPlayer, whitePlayer, gameClass, 0, 0, modelImpactBp)));
 
-    private async Task<long> PayAsync(string occasion, string kind, string gameId, string blackPlayer, string whitePlayer, long amount, int code)
+    private IMarketplaceGrain Ledger => grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key);
+
+    /// <summary>The event for a paid reward; a reward the pool could not cover stays unpaid (its ids' outcome is fixed) and is logged.</summary>
+    private async Task<long> ReportAsync(string occasion, string kind, string gameId, IReadOnlyList<TransferOutcome> outcomes)
     {
-        if (amount == 0)
+        if (outcomes.Count == 0)
         {
             return 0;
         }
-        var ledger = grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key);
-        var black = SystemAccounts.Player(blackPlayer);
-        var white = SystemAccounts.Player(whitePlayer);
-        foreach (var wallet in new[] { black, white })
-        {
-            await ledger.CreateAccount(SystemAccounts.Wallet(wallet, AccountKind.Player));
-        }
-        var outcomes = await ledger.SubmitTransfers(
-        [
-            new TransferRequest($"{occasion}:black", SystemAccounts.RewardPool, black, amount, code, Reference: gameId),
-            new TransferRequest($"{occasion}:white", SystemAccounts.RewardPool, white, amount, code, Reference: gameId),
-        ]);
         if (outcomes.FirstOrDefault(o => !o.Applied) is { } failed)
         {
-            // The pool could not cover it: the outcome of these ids is fixed, so the reward stays unpaid and is reported.
             LogUnpaid(logger, occasion, LedgerNames.Of(failed.Result));
             return 0;
         }
+        var recipients = outcomes.Where(o => o.Transfer is not null).ToDictionary(o => o.Transfer!.CreditAccountId, o => o.Transfer!.Amount, StringComparer.Ordinal);
         await events.AppendAsync(ClusterEventType.RewardsDistributed, gameId,
-            new RewardsDistributed(occasion, kind, 2 * amount, new Dictionary<string, long> { [black] = amount, [white] = amount }), "rewards_distributed:" + occasion);
-        return 2 * amount;
+            new RewardsDistributed(occasion, kind, recipients.Values.Sum(), recipients), "rewards_distributed:" + occasion);
+        return recipients.Values.Sum();
     }
 
     private static GameRarityIndex BuildCorpus(FederatedOptions settings, ILogger logger)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using OrleansGoRelay.Learning.Federated;
 using OrleansGoRelay.Learning.Model;
 
 namespace OrleansGoRelay.Grains.Federated;
@@ -30,22 +31,10 @@ public static class ModelArchitecture
     }
 
     /// <summary>Weights as float32 little-endian bytes.</summary>
-    public static byte[] ToBytes(float[] weights)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        var bytes = new byte[weights.Length * sizeof(float)];
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan()).CopyTo(bytes);
-        return bytes;
-    }
+    public static byte[] ToBytes(float[] weights) => WeightBytes.Of(weights);
 
     /// <summary>Weights from float32 little-endian bytes.</summary>
-    public static float[] FromBytes(byte[] bytes)
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        var weights = new float[bytes.Length / sizeof(float)];
-        bytes.AsSpan(0, weights.Length * sizeof(float)).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan()));
-        return weights;
-    }
+    public static float[] FromBytes(byte[] bytes) => WeightBytes.Read(bytes);
 
     /// <summary>The registry's hash of a version: SHA-256 over its architecture and weights.</summary>
     public static string Hash(string architecture, byte[] weights) =>

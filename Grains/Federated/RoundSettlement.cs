@@ -147,35 +147,25 @@ public sealed partial class RoundSettlement(
     /// <summary>The 80 % / 20 % / quality-bonus settlement of the round's pool among its trainers.</summary>
     private async Task<Dictionary<string, long>> SettleTrainersAsync(string roundId, AggregationOutcome aggregation)
     {
-        var paid = new Dictionary<string, long>(StringComparer.Ordinal);
         var pool = options.Value.RoundPool;
         if (pool <= 0 || aggregation.Observations.Count == 0)
         {
-            return paid;
+            return [];
         }
-        var ledger = grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key);
-        var legs = ContributionValues.Settle(pool, aggregation.Observations, aggregation.Quality);
-        var transfers = new List<TransferRequest>();
-        foreach (var leg in legs.Where(l => l.Amount > 0))
-        {
-            var wallet = SystemAccounts.Trainer(leg.AccountId);
-            await ledger.CreateAccount(SystemAccounts.Wallet(wallet, AccountKind.Trainer));
-            transfers.Add(new TransferRequest(string.Create(CultureInfo.InvariantCulture, $"fl-round:{roundId}:{leg.AccountId}:{leg.Code}"),
-                SystemAccounts.RewardPool, wallet, leg.Amount, leg.Code, Reference: roundId));
-            paid[wallet] = paid.GetValueOrDefault(wallet) + leg.Amount;
-        }
-        if (transfers.Count == 0)
-        {
-            return paid;
-        }
-        var outcomes = await ledger.SubmitTransfers(transfers);
+        var outcomes = await grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
+            .RewardRound(roundId, pool, ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality));
         if (outcomes.FirstOrDefault(o => !o.Applied) is { } failed)
         {
             LogUnpaid(logger, roundId, LedgerNames.Of(failed.Result));
             return [];
         }
-        await events.AppendAsync(ClusterEventType.RewardsDistributed, roundId,
-            new RewardsDistributed("fl-round:" + roundId, "round", paid.Values.Sum(), paid), "rewards_distributed:fl-round:" + roundId);
+        var paid = outcomes.Where(o => o.Transfer is not null).GroupBy(o => o.Transfer!.CreditAccountId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(o => o.Transfer!.Amount), StringComparer.Ordinal);
+        if (paid.Count > 0)
+        {
+            await events.AppendAsync(ClusterEventType.RewardsDistributed, roundId,
+                new RewardsDistributed("fl-round:" + roundId, "round", paid.Values.Sum(), paid), "rewards_distributed:fl-round:" + roundId);
+        }
         return paid;
     }
 

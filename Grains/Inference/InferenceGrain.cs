@@ -14,9 +14,6 @@ namespace OrleansGoRelay.Grains.Inference;
 [Reentrant] // the work is in the shared batching predictors; an activation only awaits them
 public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGrain
 {
-    /// <summary>How many recent federated versions vote in <c>crowdConsensus</c>.</summary>
-    public const int ConsensusVersions = 3;
-
     public async Task<PredictAnswer> Predict(PredictRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -37,7 +34,7 @@ public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGr
         var (moves, win) = query.Answer(prediction, request.TopK ?? 5);
         var best = moves[0];
         double consensus = 0;
-        var crowd = await models.RecentFederatedAsync(ConsensusVersions);
+        var crowd = await models.RecentFederatedAsync();
         var voters = crowd.Where(c => c.Model.BoardSize == served.Model.BoardSize).ToList();
         if (voters.Count > 0)
         {

@@ -15,7 +15,7 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
     private static readonly TimeSpan PromotionCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Lazy<Task<Served>>> _served = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refresh = new(1);
-    private (string Hash, DateTimeOffset CheckedAt)? _promoted;
+    private (string Hash, IReadOnlyList<string> Recent, DateTimeOffset CheckedAt)? _promoted;
 
     /// <summary>A version with its session.</summary>
     public sealed record Served(ModelVersionView Version, OnnxMovePredictor Model, BatchingPredictor Predictor);
@@ -27,34 +27,41 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
         return await _served.GetOrAdd(hash, h => new Lazy<Task<Served>>(() => LoadAsync(h))).Value;
     }
 
-    /// <summary>The newest versions trained by rounds (not the genesis one), at most <paramref name="count"/>.</summary>
-    public async Task<IReadOnlyList<Served>> RecentFederatedAsync(int count)
+    /// <summary>The newest versions trained by rounds (not the genesis one), at most <see cref="RecentVersions"/>.</summary>
+    public async Task<IReadOnlyList<Served>> RecentFederatedAsync()
     {
-        var versions = (await store.VersionsAsync(count + 1)).Where(v => v.Round is not null).Take(count);
         var served = new List<Served>();
-        foreach (var version in versions)
+        foreach (var hash in (await RegistryAsync()).Recent)
         {
-            served.Add(await GetAsync(version.ModelHash));
+            served.Add(await GetAsync(hash));
         }
         return served;
     }
 
-    private async Task<string> PromotedAsync()
+    /// <summary>How many of the newest round-trained versions <see cref="RecentFederatedAsync"/> gives.</summary>
+    public const int RecentVersions = 3;
+
+    private async Task<string> PromotedAsync() => (await RegistryAsync()).Hash;
+
+    /// <summary>The promoted version and the newest round-trained ones, read from the registry at most once a second (not per request).</summary>
+    private async Task<(string Hash, IReadOnlyList<string> Recent, DateTimeOffset CheckedAt)> RegistryAsync()
     {
         if (_promoted is { } known && clock.GetUtcNow() - known.CheckedAt < PromotionCheck)
         {
-            return known.Hash;
+            return known;
         }
         await _refresh.WaitAsync();
         try
         {
             if (_promoted is { } again && clock.GetUtcNow() - again.CheckedAt < PromotionCheck)
             {
-                return again.Hash;
+                return again;
             }
             var hash = (await registry.CurrentAsync()).ModelHash;
-            _promoted = (hash, clock.GetUtcNow());
-            return hash;
+            var recent = (await store.VersionsAsync(RecentVersions + 1)).Where(v => v.Round is not null).Take(RecentVersions).Select(v => v.ModelHash).ToList();
+            var fresh = (hash, (IReadOnlyList<string>)recent, clock.GetUtcNow());
+            _promoted = fresh;
+            return fresh;
         }
         finally
         {

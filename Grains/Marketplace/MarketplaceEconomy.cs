@@ -7,22 +7,16 @@ namespace OrleansGoRelay.Grains.Marketplace;
 /// <summary>Turns the token economics into ledger batches (the Marketplace grain's payments).</summary>
 public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconomy
 {
-    public async Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request)
+    public Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var amount = TokenEconomics.GameReward(request.GameClass, request.RarityBp, request.ClarityBp, request.ModelImpactBp);
-        if (amount == 0)
-        {
-            return [];
-        }
+        return PayPlayersAsync("game-reward", request, TransferCodes.GameReward);
+    }
 
-        var black = await WalletAsync(SystemAccounts.Player(request.BlackPlayerId), AccountKind.Player);
-        var white = await WalletAsync(SystemAccounts.Player(request.WhitePlayerId), AccountKind.Player);
-        return await SubmitAsync(
-        [
-            new($"game-reward:{request.GameId}:black", SystemAccounts.RewardPool, black, amount, TransferCodes.GameReward, Reference: request.GameId),
-            new($"game-reward:{request.GameId}:white", SystemAccounts.RewardPool, white, amount, TransferCodes.GameReward, Reference: request.GameId),
-        ]);
+    public Task<IReadOnlyList<TransferOutcome>> RewardGameImpact(GameRewardRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return PayPlayersAsync("game-impact", request, TransferCodes.GameImpactReward);
     }
 
     public async Task<IReadOnlyList<TransferOutcome>> PayForInference(InferencePaymentRequest request)
@@ -36,14 +30,41 @@ public sealed class MarketplaceEconomy(ILedgerStore ledger) : IMarketplaceEconom
             new TransferRequest($"payment:{request.PaymentId}:{i}", request.ClientAccountId, leg.AccountId, leg.Amount, leg.Code, Reference: request.PaymentId))]);
     }
 
-    public async Task<IReadOnlyList<TransferOutcome>> RewardTrainingSession(string sessionId, long pool, IReadOnlyList<Contribution> contributions)
+    public Task<IReadOnlyList<TransferOutcome>> RewardTrainingSession(string sessionId, long pool, IReadOnlyList<Contribution> contributions) =>
+        PayContributorsAsync(sessionId, pool, contributions, (leg, i, _) => $"session:{sessionId}:{i}");
+
+    public Task<IReadOnlyList<TransferOutcome>> RewardRound(string roundId, long pool, IReadOnlyList<Contribution> contributions) =>
+        PayContributorsAsync(roundId, pool, contributions, (leg, _, trainer) => $"fl-round:{roundId}:{trainer}:{leg.Code}");
+
+    /// <summary>Both players of a game paid the reward its figures earn, in one linked batch <c>{occasion}:{gameId}:black|white</c>.</summary>
+    private async Task<IReadOnlyList<TransferOutcome>> PayPlayersAsync(string occasion, GameRewardRequest request, int code)
+    {
+        var amount = TokenEconomics.GameReward(request.GameClass, request.RarityBp, request.ClarityBp, request.ModelImpactBp);
+        if (amount == 0)
+        {
+            return [];
+        }
+
+        var black = await WalletAsync(SystemAccounts.Player(request.BlackPlayerId), AccountKind.Player);
+        var white = await WalletAsync(SystemAccounts.Player(request.WhitePlayerId), AccountKind.Player);
+        return await SubmitAsync(
+        [
+            new($"{occasion}:{request.GameId}:black", SystemAccounts.RewardPool, black, amount, code, Reference: request.GameId),
+            new($"{occasion}:{request.GameId}:white", SystemAccounts.RewardPool, white, amount, code, Reference: request.GameId),
+        ]);
+    }
+
+    /// <summary>A pool shared by contribution (80 % by score, 20 % to the top three) from the reward pool, one linked batch.</summary>
+    private async Task<IReadOnlyList<TransferOutcome>> PayContributorsAsync(
+        string reference, long pool, IReadOnlyList<Contribution> contributions, Func<SplitLeg, int, string, string> transferId)
     {
         ArgumentNullException.ThrowIfNull(contributions);
         var accounts = await WalletsAsync(contributions.Select(c => c.AccountId).ToList(), SystemAccounts.Trainer, AccountKind.Trainer);
+        var trainers = accounts.Zip(contributions, (account, c) => (account, c.AccountId)).ToDictionary(p => p.account, p => p.AccountId, StringComparer.Ordinal);
         var byAccount = contributions.Select((c, i) => c with { AccountId = accounts[i] }).ToList();
         var legs = TokenEconomics.ContributionRewards(pool, byAccount);
         return await SubmitAsync([.. legs.Select((leg, i) =>
-            new TransferRequest($"session:{sessionId}:{i}", SystemAccounts.RewardPool, leg.AccountId, leg.Amount, leg.Code, Reference: sessionId))]);
+            new TransferRequest(transferId(leg, i, trainers[leg.AccountId]), SystemAccounts.RewardPool, leg.AccountId, leg.Amount, leg.Code, Reference: reference))]);
     }
 
     public async Task<TransferOutcome> FundSubsidyPool(string fundingId, string fromAccountId, long amount) =>

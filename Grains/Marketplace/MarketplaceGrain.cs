@@ -18,6 +18,11 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
 
     public Task<IReadOnlyList<TransferOutcome>> RewardGame(GameRewardRequest request) => _economy.RewardGame(request);
 
+    public Task<IReadOnlyList<TransferOutcome>> RewardGameImpact(GameRewardRequest request) => _economy.RewardGameImpact(request);
+
+    public Task<IReadOnlyList<TransferOutcome>> RewardRound(string roundId, long pool, IReadOnlyList<Contribution> contributions) =>
+        _economy.RewardRound(roundId, pool, contributions);
+
     public Task<IReadOnlyList<TransferOutcome>> PayForInference(InferencePaymentRequest request) => _economy.PayForInference(request);
 
     public Task<IReadOnlyList<TransferOutcome>> RewardTrainingSession(string sessionId, long pool, IReadOnlyList<Contribution> contributions) =>

@@ -115,7 +115,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
                 using var sgf = await link.SendSignedAsync(HttpMethod.Get, $"/api/v1/games/{Uri.EscapeDataString(stamp.StampId)}/sgf", [], cancellationToken).ConfigureAwait(false);
                 if (sgf.IsSuccessStatusCode)
                 {
-                    await WriteAtomicallyAsync(GamePath(stamp.StampId), await sgf.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                    RoundWorkspace.WriteDurably(GamePath(stamp.StampId), await sgf.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
                 }
             }
             if (stamps.Count < 500)
@@ -247,7 +247,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
             {
                 var (delta, metrics) = await TrainAsync(round, workspace, notes, cancellationToken).ConfigureAwait(false);
                 using var client = SecureAggregationClient.Restore(SecureAggregationClientState.Deserialize(state), signer: new RelaySigner(link));
-                var input = SecureInput(delta, metrics.Examples, task.ClipNorm);
+                var input = SecureInput.Of(delta, metrics.Examples, task.ClipNorm);
                 var masked = client.MaskInput(new ShareDelivery(round.RoundId, id, [.. survivors], [.. bundles.Select(b => b.FromWire())]), input);
                 workspace.SaveClientState(SecureAggregationClientState.Serialize(client.ExportState()));
                 var values = SecureAggregationWire.ToBytes(masked.Values);
@@ -282,36 +282,6 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
         }
         workspace.SaveOutbox(task.Stage, body);
         return body;
-    }
-
-    /// <summary>
-    /// What the relay masks: [w·Δ, w, 1 when ‖Δ‖ ≤ S]. With privacy Δ is clipped to S and w = 1 (DP-FedAvg's uniform
-    /// weights); without, w = min(1, examples / 10,000), so the server's division by Σw is FedAvg's weighted mean, and
-    /// each coordinate is clipped to the fixed-point range.
-    /// </summary>
-    private static float[] SecureInput(float[] delta, long examples, double? clipNorm)
-    {
-        var input = new float[delta.Length + 2];
-        var within = true;
-        float weight;
-        if (clipNorm is { } clip)
-        {
-            var clipped = L2Clipping.Clip(delta, clip);
-            delta = clipped.Delta;
-            within = !clipped.WasClipped;
-            weight = 1f;
-        }
-        else
-        {
-            weight = (float)Math.Min(1.0, examples / 10_000.0);
-        }
-        for (var i = 0; i < delta.Length; i++)
-        {
-            input[i] = clipNorm is null ? Math.Clamp(weight * delta[i], -1f, 1f) : weight * delta[i];
-        }
-        input[delta.Length] = weight;
-        input[delta.Length + 1] = within ? 1 : 0;
-        return input;
     }
 
     /// <summary>Trains once per round (the update is saved, so a restart reuses it) on the games it declared.</summary>
@@ -354,13 +324,10 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
             using var weightsResponse = await link.SendSignedAsync(HttpMethod.Get, $"/api/v1/models/{modelHash}/weights", [], cancellationToken).ConfigureAwait(false);
             weightsResponse.EnsureSuccessStatusCode();
             var bytes = await weightsResponse.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-            await WriteAtomicallyAsync(weightsPath, bytes).ConfigureAwait(false);
-            await WriteAtomicallyAsync(shapePath, JsonSerializer.SerializeToUtf8Bytes(shape, Json)).ConfigureAwait(false);
+            RoundWorkspace.WriteDurably(weightsPath, bytes);
+            RoundWorkspace.WriteDurably(shapePath, JsonSerializer.SerializeToUtf8Bytes(shape, Json));
         }
-        var weights = File.ReadAllBytes(weightsPath);
-        var values = new float[weights.Length / sizeof(float)];
-        weights.AsSpan(0, values.Length * sizeof(float)).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-        return (JsonSerializer.Deserialize<ModelShape>(File.ReadAllBytes(shapePath), Json)!, values);
+        return (JsonSerializer.Deserialize<ModelShape>(File.ReadAllBytes(shapePath), Json)!, WeightBytes.Read(File.ReadAllBytes(weightsPath)));
     }
 
     /// <summary>The games on disk of one board size that are stamps the relay may use.</summary>
@@ -389,14 +356,6 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
     }
 
     private string GamePath(string gameId) => Path.Combine(GamesFolder, string.Concat(gameId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_')) + ".sgf");
-
-    private static async Task WriteAtomicallyAsync(string path, byte[] bytes)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, bytes).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
-    }
 
     private static int StableSeed(string text) => BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))) & 0x7fffffff;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansGoRelay.Learning.Federated;
 
 namespace OrleansGoRelay.RelayAgent.Training;
 
@@ -35,10 +36,10 @@ public sealed class RoundWorkspace(string root, string roundId)
     public void SaveClientState(byte[] state) => Write("secagg.bin", state);
 
     /// <summary>The trained update, or null.</summary>
-    public float[]? Update => Read("update.bin") is { } bytes ? FromBytes(bytes) : null;
+    public float[]? Update => Read("update.bin") is { } bytes ? WeightBytes.Read(bytes) : null;
 
     /// <summary>Saves the trained update.</summary>
-    public void SaveUpdate(float[] delta) => Write("update.bin", System.Runtime.InteropServices.MemoryMarshal.AsBytes(delta.AsSpan()).ToArray());
+    public void SaveUpdate(float[] delta) => Write("update.bin", WeightBytes.Of(delta));
 
     /// <summary>The message prepared for a stage, or null.</summary>
     public byte[]? Outbox(string stage) => Read($"outbox-{stage}.json");
@@ -52,10 +53,13 @@ public sealed class RoundWorkspace(string root, string roundId)
         return File.Exists(path) ? File.ReadAllBytes(path) : null;
     }
 
-    private void Write(string name, byte[] bytes)
+    private void Write(string name, byte[] bytes) => WriteDurably(Path.Combine(_folder, name), bytes);
+
+    /// <summary>Writes a file whole or not at all (a temporary file flushed to disk, then renamed over the old one).</summary>
+    public static void WriteDurably(string path, byte[] bytes)
     {
-        Directory.CreateDirectory(_folder);
-        var path = Path.Combine(_folder, name);
+        ArgumentNullException.ThrowIfNull(bytes);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -63,12 +67,5 @@ public sealed class RoundWorkspace(string root, string roundId)
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
-    }
-
-    private static float[] FromBytes(byte[] bytes)
-    {
-        var values = new float[bytes.Length / sizeof(float)];
-        bytes.AsSpan(0, values.Length * sizeof(float)).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-        return values;
     }
 }

@@ -36,6 +36,11 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         {
             output.WriteLine($"--- {name}:\n{string.Join('\n', text.Split('\n').TakeLast(40))}");
         }
+        // Every relay that exited, with its exit code: 137 for the test's SIGKILL; 134 or 139 would be a native abort or segfault.
+        foreach (var (name, relay) in _relays.Where(r => r.Value.HasExited))
+        {
+            output.WriteLine($"--- {name} exited with {relay.ExitCode}");
+        }
         foreach (var relay in _relays.Values)
         {
             await relay.DisposeAsync();

@@ -11,4 +11,10 @@ public interface IInferenceGrain : IGrainWithIntegerKey
 {
     /// <summary>The suggestion for a position; a position that cannot occur is refused (400/422 problem codes).</summary>
     Task<PredictAnswer> Predict(PredictRequest request);
+
+    /// <summary>A game's review: the analyser's swings with the model's move at each, its agreement and value series (400 <c>invalid_sgf</c> for a record that does not parse).</summary>
+    Task<GameReview> Review(GameReviewRequest request);
+
+    /// <summary>A position's territory: the analyser's ownership map and the model's win probability (the position checked as for <see cref="Predict"/>).</summary>
+    Task<TerritoryEstimate> EstimateTerritory(PredictRequest request);
 }

@@ -2,11 +2,9 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Contracts.Federated;
-using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Grains.Stamps;
-using OrleansGoRelay.Learning.Federated;
 using OrleansGoRelay.Learning.Federated.Rounds;
 using OrleansGoRelay.Learning.Model;
 
@@ -196,14 +194,11 @@ public sealed partial class FederatedRoundGrain(
         var (config, weights) = await registry.LoadAsync(round.Start.ModelVersion);
         _config = config;
         _global = weights;
-        foreach (var relayId in round.Start.Participants)
+        foreach (var (relayId, key) in await RoundReplay.KeysAsync(relays, round.Start.Participants))
         {
-            if (await relays.GetAsync(relayId) is { } relay && RelaySignature.ImportPublicKey(relay.Registration.PublicKey) is { } key)
-            {
-                _keys[relayId] = key;
-            }
+            _keys[relayId] = key;
         }
-        _protocol = new RoundProtocol(round.Start, ParameterLayout.Of(config), id => _keys.GetValueOrDefault(id), round.Setup.ClipNorm);
+        _protocol = RoundReplay.Protocol(round, config, _keys);
         foreach (var message in log)
         {
             _protocol.Apply(message, verify: false);

@@ -29,12 +29,32 @@ public static class PrivacyRuns
         return record is null ? null : record.AfterRound == roundId ? record.Before : record.After;
     }
 
-    /// <summary>Saves the state after <paramref name="roundId"/>.</summary>
-    public static Task SaveAsync(IFederatedStore store, string roundId, DpFedAvgState? before, DpFedAvgState after, DateTimeOffset now)
+    /// <summary>
+    /// Saves the state after <paramref name="roundId"/>, and the state it started from under the round's own key, so
+    /// the round's aggregate can be recomputed later (<see cref="StartedFromAsync"/>) when newer rounds have run.
+    /// </summary>
+    public static async Task SaveAsync(IFederatedStore store, string roundId, DpFedAvgState? before, DpFedAvgState after, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return store.SavePrivacyStateAsync(Run, JsonSerializer.Serialize(new PrivacyRecord(roundId, before, after), Json), now);
+        await store.SavePrivacyStateAsync(RoundKey(roundId), JsonSerializer.Serialize(before, Json), now);
+        await store.SavePrivacyStateAsync(Run, JsonSerializer.Serialize(new PrivacyRecord(roundId, before, after), Json), now);
     }
+
+    /// <summary>
+    /// The state a finished private round started from: (true, state) when it is known (the state is null for the
+    /// run's first round), (false, null) for a round whose starting state was not kept.
+    /// </summary>
+    public static async Task<(bool Known, DpFedAvgState? State)> StartedFromAsync(IFederatedStore store, string roundId)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (await store.PrivacyStateAsync(RoundKey(roundId)) is { } json)
+        {
+            return (true, JsonSerializer.Deserialize<DpFedAvgState>(json, Json));
+        }
+        return await LoadAsync(store) is { } record && record.AfterRound == roundId ? (true, record.Before) : (false, null);
+    }
+
+    private static string RoundKey(string roundId) => "before:" + roundId;
 
     /// <summary>The clip bound the next private round's relays use.</summary>
     public static async Task<double> ClipNormAsync(IFederatedStore store, PrivacySettings privacy)

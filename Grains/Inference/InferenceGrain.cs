@@ -18,17 +18,7 @@ public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGr
     {
         ArgumentNullException.ThrowIfNull(request);
         var served = await models.GetAsync(request.ModelVersion);
-        PositionQuery query;
-        try
-        {
-            query = PositionQuery.From(request, served.Model.BoardSize);
-        }
-        catch (PositionRefusedException e)
-        {
-            throw e.Code is "invalid_vertex" or "invalid_to_play" or "too_many_moves" or "wrong_board_size"
-                ? RequestRefusedException.BadRequest(e.Code, e.Message)
-                : RequestRefusedException.Unprocessable(e.Code, e.Message);
-        }
+        var query = Position(request, served);
         var planes = query.Planes();
         var prediction = await served.Predictor.PredictAsync(planes);
         var (moves, win) = query.Answer(prediction, request.TopK ?? 5);
@@ -44,4 +34,51 @@ public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGr
         return new PredictAnswer(best.Move, Math.Round(best.Probability, 6), [.. moves.Select(m => m with { Probability = Math.Round(m.Probability, 6) })],
             Math.Round(win, 6), Math.Round(consensus, 6), served.Version.ModelHash, 0);
     }
+
+    public async Task<GameReview> Review(GameReviewRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = SgfInput.ParseGame(request.Sgf);
+        var served = await models.GetAsync(request.ModelVersion);
+        try
+        {
+            // A few hundred positions in 64-position batches: off the grain's turn, the silo keeps answering.
+            return await Task.Run(() => GameReviewer.Review(served.Model, record, served.Version.ModelHash));
+        }
+        catch (PositionRefusedException e)
+        {
+            throw Refusal(e);
+        }
+    }
+
+    public async Task<TerritoryEstimate> EstimateTerritory(PredictRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var served = await models.GetAsync(request.ModelVersion);
+        var query = Position(request, served);
+        var prediction = await served.Predictor.PredictAsync(query.Planes());
+        var (_, win) = query.Answer(prediction, 1);
+        var map = TerritoryMap.Of(query.Board, request.Komi ?? 7.5);
+        return new TerritoryEstimate(query.Board.Size, map.Rows, map.BlackPoints, map.WhitePoints, map.Undecided, map.BlackMargin, Math.Round(win, 6),
+            "influence (stones radiate over three points; owned at |ownership| >= 1/2) with the value head's win probability", served.Version.ModelHash, 0);
+    }
+
+    /// <summary>The checked position, or the refusal with the API's status for its code.</summary>
+    private static PositionQuery Position(PredictRequest request, InferenceModels.Served served)
+    {
+        try
+        {
+            return PositionQuery.From(request, served.Model.BoardSize);
+        }
+        catch (PositionRefusedException e)
+        {
+            throw Refusal(e);
+        }
+    }
+
+    /// <summary>A malformed request is a 400; a well-formed position that cannot occur (occupied point, illegal move) a 422.</summary>
+    private static RequestRefusedException Refusal(PositionRefusedException e) =>
+        e.Code is "invalid_vertex" or "invalid_to_play" or "too_many_moves" or "wrong_board_size"
+            ? RequestRefusedException.BadRequest(e.Code, e.Message)
+            : RequestRefusedException.Unprocessable(e.Code, e.Message);
 }

@@ -30,7 +30,13 @@ public static class GamePositions
     /// The start and the position after each move, encoded for the side to move: the evaluation series of a game. The
     /// last position is the one after the last legal move (a record whose move turns out illegal ends before it).
     /// </summary>
-    public static IEnumerable<EncodedPosition> Sequence(GameRecord game)
+    public static IEnumerable<EncodedPosition> Sequence(GameRecord game) => Sequence(game, atPosition: null);
+
+    /// <summary>
+    /// As <see cref="Sequence(GameRecord)"/>, calling <paramref name="atPosition"/> with the board and the player to
+    /// move just before each position is yielded (for callers that need more of the position than its planes).
+    /// </summary>
+    public static IEnumerable<EncodedPosition> Sequence(GameRecord game, Action<Board, Color>? atPosition)
     {
         ArgumentNullException.ThrowIfNull(game);
         var board = game.InitialBoard();
@@ -63,6 +69,7 @@ public static class GamePositions
             }
             var planes = new byte[InputPlanes.Count * size * size];
             InputPlanes.Encode(board, toMove, recent.AsSpan(0, history), planes);
+            atPosition?.Invoke(board, toMove);
             if (i == moves.Length)
             {
                 yield return new EncodedPosition(planes, toMove, i, null);

@@ -133,24 +133,7 @@ public sealed class PositionQuery
         LegalDistribution(prediction).FirstOrDefault(m => m.Move == move)?.Probability ?? 0;
 
     /// <summary>The softmax of the policy over the legal moves (pass always is one).</summary>
-    private IEnumerable<MoveProbability> LegalDistribution(MovePrediction prediction)
-    {
-        ArgumentNullException.ThrowIfNull(prediction);
-        var size = Board.Size;
-        var legal = new List<(int Index, float Logit)>();
-        for (var i = 0; i < size * size; i++)
-        {
-            if (Board.Check(ToMove, Board.IndexOf(InputPlanes.PointOf(i, size))) == MoveLegality.Legal)
-            {
-                legal.Add((i, prediction.Policy[i]));
-            }
-        }
-        legal.Add((size * size, prediction.Policy[size * size]));
-        var max = legal.Max(l => l.Logit);
-        var weights = legal.Select(l => Math.Exp(l.Logit - max)).ToArray();
-        var total = weights.Sum();
-        return legal.Select((l, k) => new MoveProbability(InputPlanes.PointOf(l.Index, size).ToGtp(size), weights[k] / total));
-    }
+    private IReadOnlyList<MoveProbability> LegalDistribution(MovePrediction prediction) => LegalPolicy.Distribution(Board, ToMove, prediction);
 
     private static Point Parse(string? vertex, int size, string where)
     {

@@ -31,12 +31,12 @@ public sealed class PolicyValueNet : Module<Tensor, (Tensor Policy, Tensor Value
         var area = config.BoardSize * config.BoardSize;
         _stem = Sequential(
             ("conv", Conv2d(Features.InputPlanes.Count, config.Channels, 3, padding: 1, bias: false)),
-            ("bn", BatchNorm2d(config.Channels)),
+            ("bn", new GuardedBatchNorm2d(config.Channels)),
             ("relu", ReLU()));
         _blocks = new ModuleList<ResidualBlock>([.. Enumerable.Range(0, config.Blocks).Select(i => new ResidualBlock($"block{i}", config.Channels))]);
-        _policyHead = Sequential(("conv", Conv2d(config.Channels, 2, 1, bias: false)), ("bn", BatchNorm2d(2)), ("relu", ReLU()));
+        _policyHead = Sequential(("conv", Conv2d(config.Channels, 2, 1, bias: false)), ("bn", new GuardedBatchNorm2d(2)), ("relu", ReLU()));
         _policy = Linear(2 * area, config.Moves);
-        _valueHead = Sequential(("conv", Conv2d(config.Channels, 1, 1, bias: false)), ("bn", BatchNorm2d(1)), ("relu", ReLU()));
+        _valueHead = Sequential(("conv", Conv2d(config.Channels, 1, 1, bias: false)), ("bn", new GuardedBatchNorm2d(1)), ("relu", ReLU()));
         _valueHidden = Linear(area, config.ValueHidden);
         _value = Linear(config.ValueHidden, 1);
         RegisterComponents();
@@ -83,16 +83,16 @@ public sealed class PolicyValueNet : Module<Tensor, (Tensor Policy, Tensor Value
 internal sealed class ResidualBlock : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv1;
-    private readonly BatchNorm2d _bn1;
+    private readonly GuardedBatchNorm2d _bn1;
     private readonly Conv2d _conv2;
-    private readonly BatchNorm2d _bn2;
+    private readonly GuardedBatchNorm2d _bn2;
 
     public ResidualBlock(string name, int channels) : base(name)
     {
         _conv1 = Conv2d(channels, channels, 3, padding: 1, bias: false);
-        _bn1 = BatchNorm2d(channels);
+        _bn1 = new GuardedBatchNorm2d(channels);
         _conv2 = Conv2d(channels, channels, 3, padding: 1, bias: false);
-        _bn2 = BatchNorm2d(channels);
+        _bn2 = new GuardedBatchNorm2d(channels);
         RegisterComponents();
     }
 

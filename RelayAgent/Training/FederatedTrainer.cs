@@ -67,6 +67,13 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
             {
                 LogStepFailed(logger, e.Message);
             }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A fault in local training (a native torch error, a corrupt game file) must not stop the relay: a
+                // BackgroundService that throws stops the whole host, and the relay would leave the round and the
+                // network with exit code 0. The round it was in goes on without it; the next poll tries again.
+                LogStepFaulted(logger, e);
+            }
             await Task.Delay(Settings.Fl.PollInterval, stoppingToken).ConfigureAwait(false);
         }
     }
@@ -389,4 +396,7 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Federated step failed, retrying: {Reason}")]
     private static partial void LogStepFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Federated step faulted; the relay keeps running and tries again")]
+    private static partial void LogStepFaulted(ILogger logger, Exception exception);
 }

@@ -15,9 +15,11 @@ public sealed record PositionSetup(IReadOnlyList<string>? Black = null, IReadOnl
 /// <param name="ToPlay">B or W: who moves now.</param>
 /// <param name="ModelVersion">A registry version to ask (default: the promoted one).</param>
 /// <param name="TopK">Alternatives to list (1 to 20, default 5).</param>
+/// <param name="Sgf">Instead of size, komi, rules, setup and moves: a game record, read up to <paramref name="MoveNumber"/>.</param>
+/// <param name="MoveNumber">With <paramref name="Sgf"/>: the position after this many moves of the main line (default: all of them).</param>
 public sealed record PredictRequest(
-    string? ChannelId, int Size, double? Komi, string? Rules, PositionSetup? Setup, IReadOnlyList<string>? Moves, string ToPlay,
-    string? ModelVersion = null, int? TopK = null);
+    string? ChannelId, int Size, double? Komi, string? Rules, PositionSetup? Setup, IReadOnlyList<string>? Moves, string? ToPlay,
+    string? ModelVersion = null, int? TopK = null, string? Sgf = null, int? MoveNumber = null);
 
 /// <summary>A suggested move and its probability under the model, legal moves only.</summary>
 public sealed record MoveProbability(string Move, double Probability);

@@ -14,6 +14,7 @@ using OrleansGoRelay.Gateway.Federated;
 using OrleansGoRelay.Gateway.Games;
 using OrleansGoRelay.Gateway.Inference;
 using OrleansGoRelay.Gateway.Ledger;
+using OrleansGoRelay.Gateway.ModelContext;
 using OrleansGoRelay.Gateway.Marketplace;
 using OrleansGoRelay.Gateway.Players;
 using OrleansGoRelay.Gateway.Relays;
@@ -47,6 +48,7 @@ public static class GatewayHosting
         builder.Services.AddSingleton<RelayUplinkHub>();
         builder.Services.AddSingleton<ClusterEventFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
+        builder.AddGoRelayMcp();
         // Enums travel as the snake_case names the database and the API documents use ("playing", "healthy"), and a
         // number is a JSON number: "100" is not an amount.
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -93,6 +95,7 @@ public static class GatewayHosting
         app.MapModelsApi();
         app.MapStakeApi();
         app.MapInferenceApi();
+        app.MapGoRelayMcp();
         return app;
     }
 }

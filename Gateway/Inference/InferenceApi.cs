@@ -3,10 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Gateway.Hosting;
-using OrleansGoRelay.Gateway.Ledger;
-using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Inference;
-using OrleansGoRelay.Grains.Ledger;
 
 namespace OrleansGoRelay.Gateway.Inference;
 
@@ -18,9 +15,6 @@ namespace OrleansGoRelay.Gateway.Inference;
 /// </summary>
 public static class InferenceApi
 {
-    /// <summary>The header naming a call, so a retry is not charged twice.</summary>
-    public const string RequestIdHeader = "X-Request-Id";
-
     /// <summary>Maps <c>/api/v1/channels</c> and <c>/api/v1/inference/predict</c>.</summary>
     public static IEndpointRouteBuilder MapInferenceApi(this IEndpointRouteBuilder routes)
     {
@@ -71,40 +65,15 @@ public static class InferenceApi
         {
             return problem!;
         }
-        if (string.IsNullOrWhiteSpace(request.ChannelId))
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "channel_required", "Name the payment channel the call draws on (channelId).");
-        }
-        var callId = context.Request.Headers[RequestIdHeader].ToString() is { Length: > 0 and <= 128 } given ? given : Guid.NewGuid().ToString("N");
-        var channel = grains.GetGrain<IPaymentChannelGrain>(request.ChannelId);
-        var charged = await channel.Charge(account, callId);
-        try
-        {
-            var answer = await grains.GetGrain<IInferenceGrain>(0).Predict(request);
-            return TypedResults.Ok(answer with { Charged = charged });
-        }
-        catch (RequestRefusedException)
-        {
-            // A call refused for its position was not answered: it is not paid for.
-            await channel.Refund(callId);
-            throw;
-        }
+        var (answer, charged) = await PaidCalls.RunAsync(grains, account, request.ChannelId, PaidCalls.CallId(context),
+            () => grains.GetGrain<IInferenceGrain>(0).Predict(request));
+        return TypedResults.Ok(answer with { Charged = charged });
     }
 
     /// <summary>The account of the caller's API key, or the 401 problem.</summary>
     private static async Task<(string? Account, IResult? Problem)> ClientAsync(HttpContext context, IGrainFactory grains)
     {
-        var key = context.Request.Headers[LedgerCaller.ApiKeyHeader].ToString();
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (key.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            key = authorization["Bearer ".Length..].Trim();
-        }
-        if (key.Length is 0 or > 256)
-        {
-            return (null, Problems.Create(StatusCodes.Status401Unauthorized, "api_key_required", "Inference needs an API key bound to a ledger account (Authorization: Bearer <key> or X-Api-Key)."));
-        }
-        var account = await grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key).AccountOfApiKey(key);
-        return account is null ? (null, Problems.Create(StatusCodes.Status401Unauthorized, "invalid_api_key", "The API key is not known.")) : (account, null);
+        var (account, refusal) = await PaidCalls.AuthenticateAsync(context, grains);
+        return refusal is { } r ? (null, Problems.Create(r.Status, r.Code, r.Detail)) : (account, null);
     }
 }

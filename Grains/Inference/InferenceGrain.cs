@@ -68,7 +68,7 @@ public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGr
     {
         try
         {
-            return PositionQuery.From(request, served.Model.BoardSize);
+            return PositionQuery.From(SgfInput.ResolvePosition(request), served.Model.BoardSize);
         }
         catch (PositionRefusedException e)
         {

@@ -56,6 +56,11 @@ if [ ! -d "$REPO/k8s/validate/node_modules" ]; then
   log "installing the Kubernetes manifest validator (npm)"
   (cd "$REPO/k8s/validate" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
 fi
+# The official TypeScript MCP client the MCP tests drive the server with (pinned in Tests/Mcp/package-lock.json).
+if [ ! -d "$REPO/Tests/Mcp/node_modules/@modelcontextprotocol/sdk" ]; then
+  log "installing the TypeScript MCP client (npm)"
+  (cd "$REPO/Tests/Mcp" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+fi
 
 # --- PostgreSQL, as a non-root user, data directory inside the repo ------------------------------------------------
 as_pg() {

@@ -58,7 +58,7 @@ public sealed class GoRelayMcpResources(IGrainFactory grains)
         card.AppendLine(c, $"- Parent: {(version.Parent is null ? "none (genesis)" : $"`{version.Parent}`")}");
         card.AppendLine(c, $"- Round: {version.Round ?? "none"}");
         card.AppendLine(c, $"- Created: {version.CreatedAt:u}");
-        card.AppendLine(c, $"- Architecture: {version.Architecture}, {version.Shape.BoardSize}x{version.Shape.BoardSize}, {version.Shape.Blocks} blocks of {version.Shape.Channels} channels, value head {version.Shape.ValueHidden}; {version.Parameters:N0} parameters");
+        card.AppendLine(c, $"- Architecture: {version.Architecture}; {version.Parameters:N0} parameters");
         card.AppendLine();
         card.AppendLine("## Held-out validation");
         card.AppendLine();

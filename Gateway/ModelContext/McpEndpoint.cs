@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +34,7 @@ public static class McpEndpoint
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddMcpServer(options => options.ServerInfo = new Implementation { Name = ServerName, Version = ServerVersion })
             .WithHttpTransport(options => options.Stateless = true)
-            .WithTools<GoRelayMcpTools>()
+            .WithTools<GoRelayMcpTools>(ToolJson)
             .WithResources<GoRelayMcpResources>();
         return builder;
     }
@@ -70,6 +72,12 @@ public static class McpEndpoint
         var refusal = Refusals.Describe(exception);
         return new McpException($"{refusal.Code} ({refusal.Status}): {refusal.Detail}", exception);
     }
+
+    /// <summary>
+    /// The SDK's JSON, but writing nulls: a tool's output schema lists every member as required (nullable ones typed
+    /// with null), so an absent member (say, a review's turning point in a game without one) would break the schema.
+    /// </summary>
+    private static readonly JsonSerializerOptions ToolJson = new(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
     private static string ServerVersion =>
         typeof(McpEndpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";

@@ -14,6 +14,7 @@ bench.Subcommands.Add(ModelBenchmark.Command());
 bench.Subcommands.Add(SecureAggregationBenchmark.Command());
 bench.Subcommands.Add(CodecBenchmark.Command());
 bench.Subcommands.Add(FederatedRoundBenchmark.Command());
+bench.Subcommands.Add(InferenceBenchmark.Command());
 root.Subcommands.Add(bench);
 root.Subcommands.Add(LedgerCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.ModelCommands.Command());

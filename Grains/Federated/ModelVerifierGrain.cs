@@ -70,8 +70,9 @@ public sealed class ModelVerifierGrain(IFederatedStore store, FederatedModels mo
             var known = true;
             if (round.Start.Privacy is { } settings)
             {
-                (known, var before) = await PrivacyRuns.StartedFromAsync(store, round.RoundId);
-                privacy = new PrivacyRun(settings, round.Setup.SamplingRate, round.Setup.Population, before);
+                var started = await PrivacyRuns.StartedFromAsync(store, round.RoundId);
+                known = started is not null;
+                privacy = new PrivacyRun(settings, round.Setup.SamplingRate, round.Setup.Population, started?.Before, started?.Seed);
             }
             if (known)
             {
@@ -105,7 +106,9 @@ public sealed class ModelVerifierGrain(IFederatedStore store, FederatedModels mo
     {
         var architecture = await store.ArchitectureAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no shape.");
         var bytes = await store.WeightsAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no weights.");
-        return (ModelArchitecture.Parse(architecture), ModelArchitecture.FromBytes(bytes), ModelArchitecture.Hash(architecture, bytes));
+        // The store keeps the shape as jsonb (its own key order and spacing): the hash is over the canonical form.
+        var config = ModelArchitecture.Parse(architecture);
+        return (config, ModelArchitecture.FromBytes(bytes), ModelArchitecture.Hash(ModelArchitecture.Of(config), bytes));
     }
 
     private static double MaxDifference(float[] a, float[] b) =>

@@ -13,6 +13,11 @@ namespace OrleansGoRelay.Grains.Federated;
 /// <param name="After">The state after it.</param>
 public sealed record PrivacyRecord(string AfterRound, DpFedAvgState? Before, DpFedAvgState After);
 
+/// <summary>What a private round's aggregation starts from, fixed before its first aggregation.</summary>
+/// <param name="Before">The run's state before the round (null for the run's first round).</param>
+/// <param name="Seed">The run's noise seed (the state's, or drawn for the first round and kept from then on).</param>
+public sealed record PrivacyStart(DpFedAvgState? Before, ulong Seed);
+
 /// <summary>Reads and writes the cluster's one privacy run.</summary>
 public static class PrivacyRuns
 {
@@ -30,31 +35,39 @@ public static class PrivacyRuns
     }
 
     /// <summary>
-    /// Saves the state after <paramref name="roundId"/>, and the state it started from under the round's own key, so
-    /// the round's aggregate can be recomputed later (<see cref="StartedFromAsync"/>) when newer rounds have run.
+    /// The state and seed <paramref name="roundId"/> aggregates from, recorded the first time it is asked for: an
+    /// aggregation repeated after a crash, and a verifier recomputing the round later, draw exactly the same noise.
+    /// (Without the record, a run's first round would draw a fresh seed each time it aggregated: a repeat would release
+    /// the same updates under other noise, and nobody could recompute the release.)
     /// </summary>
+    public static async Task<PrivacyStart> StartAsync(IFederatedStore store, string roundId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (await StartedFromAsync(store, roundId) is { } recorded)
+        {
+            return recorded;
+        }
+        var before = await BeforeAsync(store, roundId);
+        var start = new PrivacyStart(before, before?.Seed ?? BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sizeof(ulong))));
+        await store.SavePrivacyStateAsync(RoundKey(roundId), JsonSerializer.Serialize(start, Json), now);
+        return start;
+    }
+
+    /// <summary>Saves the run's state after <paramref name="roundId"/> released its aggregate.</summary>
     public static async Task SaveAsync(IFederatedStore store, string roundId, DpFedAvgState? before, DpFedAvgState after, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(store);
-        await store.SavePrivacyStateAsync(RoundKey(roundId), JsonSerializer.Serialize(before, Json), now);
         await store.SavePrivacyStateAsync(Run, JsonSerializer.Serialize(new PrivacyRecord(roundId, before, after), Json), now);
     }
 
-    /// <summary>
-    /// The state a finished private round started from: (true, state) when it is known (the state is null for the
-    /// run's first round), (false, null) for a round whose starting state was not kept.
-    /// </summary>
-    public static async Task<(bool Known, DpFedAvgState? State)> StartedFromAsync(IFederatedStore store, string roundId)
+    /// <summary>What a private round aggregated from, or null for a round that never aggregated (or ran before this record existed).</summary>
+    public static async Task<PrivacyStart?> StartedFromAsync(IFederatedStore store, string roundId)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (await store.PrivacyStateAsync(RoundKey(roundId)) is { } json)
-        {
-            return (true, JsonSerializer.Deserialize<DpFedAvgState>(json, Json));
-        }
-        return await LoadAsync(store) is { } record && record.AfterRound == roundId ? (true, record.Before) : (false, null);
+        return await store.PrivacyStateAsync(RoundKey(roundId)) is { } json ? JsonSerializer.Deserialize<PrivacyStart>(json, Json) : null;
     }
 
-    private static string RoundKey(string roundId) => "before:" + roundId;
+    private static string RoundKey(string roundId) => "start:" + roundId;
 
     /// <summary>The clip bound the next private round's relays use.</summary>
     public static async Task<double> ClipNormAsync(IFederatedStore store, PrivacySettings privacy)

@@ -45,8 +45,9 @@ public sealed partial class RoundSettlement(
             Learning.Federated.Privacy.DpFedAvgState? before = null;
             if (start.Privacy is { } p)
             {
-                before = await PrivacyRuns.BeforeAsync(store, start.RoundId);
-                privacy = new PrivacyRun(p, round.Setup.SamplingRate, round.Setup.Population, before);
+                var started = await PrivacyRuns.StartAsync(store, start.RoundId, clock.GetUtcNow());
+                before = started.Before;
+                privacy = new PrivacyRun(p, round.Setup.SamplingRate, round.Setup.Population, before, started.Seed);
             }
             try
             {

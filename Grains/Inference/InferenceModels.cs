@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using OrleansGoRelay.Contracts.Federated;
 using OrleansGoRelay.Grains.Federated;
 using OrleansGoRelay.Learning.Inference;
@@ -10,7 +11,7 @@ namespace OrleansGoRelay.Grains.Inference;
 /// The promoted version is looked up at most once a second; when another version is promoted, requests from then on
 /// go to its session while those already queued on the old one finish there, so a swap drops no request.
 /// </summary>
-public sealed class InferenceModels(IFederatedStore store, ModelRegistry registry, TimeProvider clock) : IAsyncDisposable
+public sealed class InferenceModels(IFederatedStore store, ModelRegistry registry, TimeProvider clock, IOptions<InferenceOptions> options) : IAsyncDisposable
 {
     private static readonly TimeSpan PromotionCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Lazy<Task<Served>>> _served = new(StringComparer.Ordinal);
@@ -73,8 +74,9 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
     {
         var version = await store.VersionAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"There is no model version '{hash}'.");
         var onnx = await store.OnnxAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no ONNX file.");
-        var model = await Task.Run(() => new OnnxMovePredictor(onnx, threads: 1));
-        return new Served(version, model, new BatchingPredictor(model));
+        var settings = options.Value;
+        var model = await Task.Run(() => new OnnxMovePredictor(onnx, threads: Math.Max(1, settings.SessionThreads)));
+        return new Served(version, model, new BatchingPredictor(model, Math.Max(1, settings.MaxBatch)));
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,16 @@ public sealed class InferenceOptions
     /// <summary>How often an open channel settles what was drawn (the most revenue a silo crash can lose is what was drawn since).</summary>
     public TimeSpan SettleInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The most positions one ONNX Runtime run takes. Batches form only from requests that queued while the previous
+    /// run was busy (no timer), so a lone request is never held; 1 turns batching off (<c>gorelay bench inference</c>
+    /// measures both).
+    /// </summary>
+    public int MaxBatch { get; set; } = 32;
+
+    /// <summary>ONNX Runtime's intra-op threads per session (1: the silo's other work and concurrent batches keep the other cores).</summary>
+    public int SessionThreads { get; set; } = 1;
+
     /// <summary>How long a deposit stays locked before it returns to the client by itself.</summary>
     public int ChannelTimeoutSeconds { get; set; } = 3600;
 }

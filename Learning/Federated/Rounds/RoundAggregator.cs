@@ -11,7 +11,8 @@ namespace OrleansGoRelay.Learning.Federated.Rounds;
 /// <param name="SamplingRate">q: sampled relays over eligible ones.</param>
 /// <param name="Population">Eligible relays.</param>
 /// <param name="Before">The DP-FedAvg state after the previous private round (null for the first).</param>
-public sealed record PrivacyRun(PrivacySettings Settings, double SamplingRate, long Population, DpFedAvgState? Before)
+/// <param name="Seed">The run's noise seed when <paramref name="Before"/> is null (the first round; a later round's seed is its state's); null draws one.</param>
+public sealed record PrivacyRun(PrivacySettings Settings, double SamplingRate, long Population, DpFedAvgState? Before, ulong? Seed = null)
 {
     /// <summary>z: as set, or derived from the budget over the planned rounds.</summary>
     public double NoiseMultiplier => Settings.NoiseMultiplier
@@ -19,7 +20,7 @@ public sealed record PrivacyRun(PrivacySettings Settings, double SamplingRate, l
 
     /// <summary>The aggregator of the run, resumed from <see cref="Before"/>.</summary>
     public DifferentiallyPrivateAggregator Aggregator() => new(
-        new DpFedAvgOptions(Settings.Clip, NoiseMultiplier, SamplingRate, Population) { Budget = new PrivacyBudget(Settings.Epsilon, Settings.Delta) },
+        new DpFedAvgOptions(Settings.Clip, NoiseMultiplier, SamplingRate, Population) { Budget = new PrivacyBudget(Settings.Epsilon, Settings.Delta), Seed = Seed },
         Before);
 }
 

@@ -151,6 +151,7 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
         Assert.Equal(promoted.Order(), promoted);
         output.WriteLine($"versions {versions.Count}, promoted top-1 {string.Join(" -> ", promoted)}");
 
+
         // Every reward once: each round's settlement is in the ledger under its ids, the pool paid exactly what was settled.
         long settled = 0;
         foreach (var view in new[] { view1, view2, view3 })
@@ -219,6 +220,40 @@ public sealed class FederatedRoundsEndToEndTests(ITestOutputHelper output) : IAs
             Assert.Contains(type, received.Select(e => e.Type));
         }
         output.WriteLine($"{received.Count} events, {string.Join(", ", received.GroupBy(e => e.Type).Select(g => $"{g.Key} {g.Count()}"))}");
+
+        // Each round's version verifies against its parent from the round's durable record (the resumed round 2
+        // included): an API client asks verify_model through the official TypeScript MCP client. Last, because its
+        // payments go to the contributors whose wallets were checked above.
+        await OperatorPostAsync("/api/v1/accounts", new { accountId = "fl-verifier", kind = "api_client", flags = new[] { "debits_must_not_exceed_credits" } }, survivor);
+        await OperatorPostAsync("/api/v1/transfers", new { transferId = "fund-fl-verifier", debitAccountId = "treasury", creditAccountId = "fl-verifier", amount = 10_000_000L, code = 1 }, survivor);
+        var apiKey = (await (await OperatorPostAsync("/api/v1/accounts/fl-verifier/api-keys", new { }, survivor)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+        using var verifierClient = new HttpClient { BaseAddress = new Uri(survivor.Url) };
+        verifierClient.DefaultRequestHeaders.Authorization = new("Bearer", apiKey);
+        var channel = (await (await verifierClient.PostAsJsonAsync("/api/v1/channels", new { deposit = 5_000_000L })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("channelId").GetString()!;
+        var rounds = new[] { view1, view2, view3 }.Select(v => v.GetProperty("result")).ToList();
+        var verification = await McpClientCheck.RunAsync(new
+        {
+            transport = "http",
+            url = survivor.Url + "/mcp",
+            headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + apiKey, ["X-Channel-Id"] = channel },
+            calls = rounds.Select(r => new
+            {
+                tool = "verify_model",
+                arguments = new { oldVersion = r.GetProperty("parent").GetString(), newVersion = r.GetProperty("modelVersion").GetString(), roundId = r.GetProperty("roundId").GetString() },
+            }).ToArray(),
+        }, TimeSpan.FromSeconds(120));
+        for (var i = 0; i < rounds.Count; i++)
+        {
+            var call = McpClientCheck.Call(verification, i);
+            Assert.False(call.GetProperty("isError").GetBoolean(), call.GetProperty("text").GetString());
+            var checks = call.GetProperty("structuredContent");
+            output.WriteLine($"verify_model round {i + 1}: verified {checks.GetProperty("verified")}, top-1 {checks.GetProperty("oldTop1")} -> {checks.GetProperty("newTop1")}, " +
+                $"{checks.GetProperty("seconds").GetDouble():F2} s server, {call.GetProperty("milliseconds").GetDouble():F0} ms client; " +
+                string.Join("; ", checks.GetProperty("checks").EnumerateArray().Select(c => $"{c.GetProperty("name")}={c.GetProperty("passed")} ({c.GetProperty("detail")})")));
+            Assert.True(checks.GetProperty("verified").GetBoolean());
+            Assert.All(checks.GetProperty("checks").EnumerateArray(), c => Assert.True(c.GetProperty("passed").GetBoolean(), c.GetProperty("detail").GetString()));
+        }
+        await verifierClient.PostAsync($"/api/v1/channels/{channel}/close", null);
     }
 
     private readonly Dictionary<string, (double Latitude, double Longitude)> _sites = new(StringComparer.Ordinal);

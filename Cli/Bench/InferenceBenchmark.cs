@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using OrleansGoRelay.Cli.Play;
 using OrleansGoRelay.Contracts.Inference;
@@ -170,9 +171,10 @@ internal static class InferenceBenchmark
             ["Inference:MaxBatch"] = plan.MaxBatch.ToString(CultureInfo.InvariantCulture),
             ["Inference:SessionThreads"] = plan.Threads.ToString(CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Orleans.Runtime.SiloLifecycleSubject"] = "Warning",
         });
         builder.WebHost.UseUrls(url);
+        // Orleans' dashboard grain is not part of this process's silo; its placement warnings are noise here.
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.AddGoRelaySilo();
         var app = builder.Build();
         app.MapGatewayEndpoints();

@@ -41,4 +41,39 @@ public sealed class InferenceGrainTests(PostgresDatabase database) : IClassFixtu
         var unknown = await Assert.ThrowsAsync<RequestRefusedException>(() => inference.Predict(new PredictRequest(null, 9, 7.5, null, null, null, "B", ModelVersion: new string('0', 64))));
         Assert.Equal((404, "unknown_model"), (unknown.Status, unknown.Code));
     }
+
+    [Fact]
+    public async Task HugeOrMalformedRequestsAreRefusedWithTheirCodesBeforeAnyWork()
+    {
+        await using var host = SiloHosts.CreateWithTinyModel(database.ConnectionString, validationPositions: 300);
+        await SiloHosts.WaitReadyAsync(host.CreateClient());
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var inference = grains.GetGrain<IInferenceGrain>(0);
+        async Task ExpectAsync(Func<Task> call, int status, string code)
+        {
+            var refused = await Assert.ThrowsAsync<RequestRefusedException>(call);
+            Assert.Equal((status, code), (refused.Status, refused.Code));
+        }
+        var game = "(;GM[1]FF[4]SZ[9]KM[7.5];B[ee];W[cc];B[gg];W[cg])";
+        var huge = "(;GM[1]SZ[9]C[" + new string('x', 300_000) + "];B[ee])";
+
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 9, 7.5, null, null, [.. Enumerable.Repeat("pass", 1_001)], "W")), 400, "too_many_moves");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 0, null, null, null, null, null, Sgf: huge)), 413, "payload_too_large");
+        await ExpectAsync(() => inference.Review(new GameReviewRequest(huge)), 413, "payload_too_large");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 0, null, null, null, null, null, Sgf: "(;GM[1]SZ[9];B[ee")), 400, "invalid_sgf");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 0, null, null, null, null, null, Sgf: game, MoveNumber: 5)), 400, "invalid_move_number");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 0, null, null, null, ["E5"], "W", Sgf: game)), 400, "ambiguous_position");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 19, null, null, null, null, null, Sgf: game)), 400, "wrong_board_size");
+        await ExpectAsync(() => inference.Predict(new PredictRequest(null, 9, 7.5, null, new PositionSetup(["E5"], ["E5"]), null, "B")), 422, "occupied_point");
+        await ExpectAsync(() => grains.GetGrain<Grains.Federated.ILocalTrainingGrain>(0).Train(
+            new Contracts.Federated.LocalTrainingRequest([.. Enumerable.Repeat(game, 51)])), 413, "payload_too_large");
+        await ExpectAsync(() => grains.GetGrain<Grains.Federated.ILocalTrainingGrain>(0).Train(
+            new Contracts.Federated.LocalTrainingRequest([game], Steps: 10_000)), 400, "invalid_training_plan");
+
+        // The SGF and move number name the position its moves name; the side to move follows the last move read.
+        var fromSgf = await inference.Predict(new PredictRequest(null, 0, null, null, null, null, null, TopK: 3, Sgf: game, MoveNumber: 3));
+        var spelled = await inference.Predict(new PredictRequest(null, 9, 7.5, null, null, ["E5", "C7", "G3"], "W", TopK: 3)); // SGF ee, cc, gg
+        Assert.Equal(spelled.Alternatives, fromSgf.Alternatives);
+        Assert.Equal(spelled.WinProbability, fromSgf.WinProbability);
+    }
 }

@@ -38,8 +38,8 @@ internal static class InferenceBenchmark
     {
         var seconds = new Option<int>("--seconds") { Description = "Measuring time of each phase", DefaultValueFactory = _ => 5 };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients in the throughput phases", DefaultValueFactory = _ => 64 };
-        var maxBatch = new Option<int>("--max-batch") { Description = "The batching predictor's largest batch (Inference:MaxBatch)", DefaultValueFactory = _ => 32 };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per session (Inference:SessionThreads)", DefaultValueFactory = _ => 1 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "The batching predictor's largest batch (Inference:MaxBatch)", DefaultValueFactory = _ => new InferenceOptions().MaxBatch };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per session (Inference:SessionThreads)", DefaultValueFactory = _ => new InferenceOptions().SessionThreads };
         var checkpoint = new Option<string>("--checkpoint") { Description = "The model to serve (a training checkpoint folder)", DefaultValueFactory = _ => "models/training/baseline" };
         var games = new Option<string>("--positions") { Description = "An SGF collection the positions come from", DefaultValueFactory = _ => "../shared/data/tom-9d-2003-2009.sgf.gz" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: env GORELAY_CONNECTION, else .data/connection-string)" };

@@ -72,7 +72,7 @@ public sealed partial class RoundSettlement(
         if (failure is null && aggregation is not null && included.Count > 0)
         {
             var stampsUsed = included.SelectMany(id => readiness.GetValueOrDefault(id)?.GameIds ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            var contributors = await ContributorsAsync(included, stampsUsed);
+            var contributors = await ContributorsAsync(included, stampsUsed, aggregation);
             version = await registry.RegisterAsync(start.RoundId, start.ModelVersion, config, aggregation.Candidate, stampsUsed, contributors, aggregation.EpsilonSpent,
                 new GateOptions(settings.PromotionMargin, settings.SprtDelta));
             steps["registration"] = Lap(timer);
@@ -108,10 +108,18 @@ public sealed partial class RoundSettlement(
         return seconds;
     }
 
-    /// <summary>Trainers (their updates are in the aggregate), and the relays and players of the games used.</summary>
-    private async Task<IReadOnlyList<VersionContributor>> ContributorsAsync(IReadOnlyList<string> included, List<string> stampsUsed)
+    /// <summary>
+    /// Trainers (their updates are in the aggregate), weighted by their contribution values: each one's share of the
+    /// round's settlement rule applied to 10,000 (basis points of the trainers' reward; at least 1), which is how the
+    /// 20 % of inference revenue for trainers is split. Then the relays and players of the games used, by games.
+    /// </summary>
+    private async Task<IReadOnlyList<VersionContributor>> ContributorsAsync(IReadOnlyList<string> included, List<string> stampsUsed, AggregationOutcome aggregation)
     {
-        var list = included.Select(id => new VersionContributor(id, "trainer", 1)).ToList();
+        var shares = aggregation.Observations.Count == 0
+            ? new Dictionary<string, long>(StringComparer.Ordinal)
+            : OrleansGoRelay.Ledger.Economics.TokenEconomics.ContributionRewards(10_000, ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality))
+                .GroupBy(l => l.AccountId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Amount), StringComparer.Ordinal);
+        var list = included.Select(id => new VersionContributor(id, "trainer", (int)Math.Max(1, shares.GetValueOrDefault(id)))).ToList();
         var used = stampsUsed.Count == 0 ? [] : await stamps.GetAsync([.. stampsUsed]);
         list.AddRange(used
             .SelectMany(s => new[] { (s.BlackRelay, "relay"), (s.WhiteRelay, "relay"), (s.BlackPlayer, "player"), (s.WhitePlayer, "player") }

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Orleans.Serialization;
 using OrleansGoRelay.Cli.Play;
 using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Gateway.Hosting;
@@ -40,12 +40,13 @@ internal static class InferenceBenchmark
         var clients = new Option<int>("--clients") { Description = "Concurrent clients in the throughput phases", DefaultValueFactory = _ => 64 };
         var maxBatch = new Option<int>("--max-batch") { Description = "The batching predictor's largest batch (Inference:MaxBatch)", DefaultValueFactory = _ => new InferenceOptions().MaxBatch };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per session (Inference:SessionThreads)", DefaultValueFactory = _ => new InferenceOptions().SessionThreads };
+        var precision = new Option<string>("--precision") { Description = "int8 or fp32 sessions (Inference:Precision)", DefaultValueFactory = _ => new InferenceOptions().Precision };
         var checkpoint = new Option<string>("--checkpoint") { Description = "The model to serve (a training checkpoint folder)", DefaultValueFactory = _ => "models/training/baseline" };
         var games = new Option<string>("--positions") { Description = "An SGF collection the positions come from", DefaultValueFactory = _ => "../shared/data/tom-9d-2003-2009.sgf.gz" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: env GORELAY_CONNECTION, else .data/connection-string)" };
         var command = new Command("inference", "p50/p99 and throughput of one prediction through ONNX Runtime, the batching predictor, the grain, HTTP with payment and MCP")
         {
-            seconds, clients, maxBatch, threads, checkpoint, games, connection,
+            seconds, clients, maxBatch, threads, precision, checkpoint, games, connection,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,7 +58,7 @@ internal static class InferenceBenchmark
             {
                 throw new CommandFailedException($"No checkpoint folder '{parse.GetValue(checkpoint)}' (run from the repository root, or pass --checkpoint).");
             }
-            var plan = new Plan(TimeSpan.FromSeconds(parse.GetValue(seconds)), Math.Max(1, parse.GetValue(clients)), Math.Max(1, parse.GetValue(maxBatch)), Math.Max(1, parse.GetValue(threads)));
+            var plan = new Plan(TimeSpan.FromSeconds(parse.GetValue(seconds)), Math.Max(1, parse.GetValue(clients)), Math.Max(1, parse.GetValue(maxBatch)), Math.Max(1, parse.GetValue(threads)), parse.GetValue(precision)!);
             await RunAsync(plan, Path.GetFullPath(parse.GetValue(checkpoint)!), Path.GetFullPath(parse.GetValue(games)!),
                 BenchDatabase.ResolveConnectionString(parse.GetValue(connection)), cancellationToken);
             return 0;
@@ -65,10 +66,10 @@ internal static class InferenceBenchmark
         return command;
     }
 
-    private sealed record Plan(TimeSpan Duration, int Clients, int MaxBatch, int Threads);
+    private sealed record Plan(TimeSpan Duration, int Clients, int MaxBatch, int Threads, string Precision);
 
     /// <summary>One phase's figures: latency quantiles in ms and completed calls per second.</summary>
-    private sealed record Figures(double P50, double P99, double Mean, double PerSecond, long Calls);
+    private sealed record Figures(double P50, double P99, double Mean, double PerSecond, long Calls, int Collections, double PauseMs);
 
     private static async Task RunAsync(Plan plan, string checkpoint, string gamesFile, string connectionString, CancellationToken cancellationToken)
     {
@@ -86,12 +87,11 @@ internal static class InferenceBenchmark
         await WaitReadyAsync(http, cancellationToken);
         Console.WriteLine($"  silo ready in {clock.Elapsed.TotalSeconds:F1} s (schema, genesis version from the checkpoint, its validation)");
 
-        // The served version's own ONNX file, for the bare session and the batching predictor.
-        var current = await http.GetFromJsonAsync<JsonElement>("/api/v1/models/current", cancellationToken);
-        var modelHash = current.GetProperty("modelHash").GetString()!;
-        var onnx = await http.GetByteArrayAsync(new Uri($"/api/v1/models/{modelHash}/onnx", UriKind.Relative), cancellationToken);
-        Console.WriteLine($"  serving {current.GetProperty("architecture").GetString()} ({current.GetProperty("parameters").GetInt32():N0} parameters, version {modelHash[..12]}, fp32 ONNX {onnx.Length / 1024.0:N0} KiB)");
-        using var bare = new OnnxMovePredictor(onnx, plan.Threads);
+        // The served version's own session (as the silo runs it: int8 by default), for the bare and batching phases.
+        var served = await app.Services.GetRequiredService<InferenceModels>().GetAsync(null);
+        var bare = served.Model;
+        Console.WriteLine($"  serving {served.Version.Architecture} ({served.Version.Parameters:N0} parameters, version {served.Version.ModelHash[..12]}), " +
+            $"{plan.Precision} sessions");
         var planes = positions.Select(p => PositionQuery.From(p, bare.BoardSize).Planes()).ToArray();
 
         var (key, channel) = await OpenChannelAsync(http, operatorToken, cancellationToken);
@@ -117,7 +117,7 @@ internal static class InferenceBenchmark
 
         Console.WriteLine();
         Console.WriteLine("  One client at a time (latency):");
-        Console.WriteLine($"  {"layer",-56} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9}  target");
+        Console.WriteLine($"  {"layer",-56} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"GCs",5} {"GC ms",8}  target");
         Figures? grainFigures = null;
         foreach (var (name, target, targetP99, call) in layers)
         {
@@ -128,7 +128,7 @@ internal static class InferenceBenchmark
 
         Console.WriteLine();
         Console.WriteLine($"  {plan.Clients} concurrent clients (throughput):");
-        Console.WriteLine($"  {"layer",-56} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9}  batch");
+        Console.WriteLine($"  {"layer",-56} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"GCs",5} {"GC ms",8}  batch");
         double? unbatched = null;
         foreach (var batch in new[] { 1, plan.MaxBatch }.Distinct())
         {
@@ -170,12 +170,13 @@ internal static class InferenceBenchmark
             ["Fl:QuickValidationPositions"] = "200",
             ["Inference:MaxBatch"] = plan.MaxBatch.ToString(CultureInfo.InvariantCulture),
             ["Inference:SessionThreads"] = plan.Threads.ToString(CultureInfo.InvariantCulture),
+            ["Inference:Precision"] = plan.Precision,
             ["Logging:LogLevel:Default"] = "Warning",
         });
         builder.WebHost.UseUrls(url);
-        // Orleans' dashboard grain is not part of this process's silo; its placement warnings are noise here.
-        builder.Logging.AddFilter("Orleans", LogLevel.Error);
-        builder.AddGoRelaySilo();
+        // Orleans finds grain types in the entry assembly's references; this process reaches the dashboard's only
+        // through the silo's, so it is named here (else its grain cannot be placed and it retries every second).
+        builder.AddGoRelaySilo(silo => silo.Services.AddSerializer(serializer => serializer.AddAssembly(typeof(Orleans.Dashboard.DashboardOptions).Assembly)));
         var app = builder.Build();
         app.MapGatewayEndpoints();
         return app;
@@ -270,7 +271,8 @@ internal static class InferenceBenchmark
         var times = new List<double>[clients];
         var next = -1;
         var clock = Stopwatch.StartNew();
-        var measuredFrom = TimeSpan.Zero;
+        var collectionsBefore = GC.CollectionCount(0);
+        var pausedBefore = GC.GetTotalPauseDuration();
         async Task ClientAsync(int client)
         {
             var mine = times[client] = new List<double>(4096);
@@ -294,13 +296,14 @@ internal static class InferenceBenchmark
         await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(c), cancellationToken)));
         var elapsed = clock.Elapsed - warmUp;
         var all = times.SelectMany(t => t).Order().ToList();
-        return new Figures(Quantiles.Of(all, 0.5), Quantiles.Of(all, 0.99), all.Count == 0 ? double.NaN : all.Average(), all.Count / Math.Max(1e-9, elapsed.TotalSeconds), all.Count);
+        return new Figures(Quantiles.Of(all, 0.5), Quantiles.Of(all, 0.99), all.Count == 0 ? double.NaN : all.Average(), all.Count / Math.Max(1e-9, elapsed.TotalSeconds), all.Count,
+            GC.CollectionCount(0) - collectionsBefore, (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
     }
 
     private static string Row(string name, Figures f, string target, double? targetP99)
     {
         var verdict = targetP99 is { } t ? $"{target}: {(f.P99 < t ? "met" : "NOT met")}" : target;
-        return string.Create(CultureInfo.InvariantCulture, $"  {name,-56} {f.P50,8:F3} {f.P99,8:F3} {f.Mean,8:F3} {f.PerSecond,9:N0}  {verdict}");
+        return string.Create(CultureInfo.InvariantCulture, $"  {name,-56} {f.P50,8:F3} {f.P99,8:F3} {f.Mean,8:F3} {f.PerSecond,9:N0} {f.Collections,5} {f.PauseMs,8:F0}  {verdict}");
     }
 
     /// <summary>Real positions: a seeded pick of games without setup stones, each at a move between 10 and 200, as the API receives them.</summary>

@@ -21,6 +21,7 @@ public sealed partial class FederatedModels(IOptions<FederatedOptions> options, 
 {
     private readonly ConcurrentDictionary<int, Lazy<IReadOnlyList<TrainingPosition>>> _positions = new();
     private readonly ConcurrentDictionary<NetConfig, (ValidationShard Full, ValidationShard Quick, SemaphoreSlim Gate)> _shards = new();
+    private readonly ConcurrentDictionary<int, Lazy<(float[] Planes, int Count)>> _calibration = new();
 
     /// <summary>The validation positions for a board size (shuffled deterministically, at most the configured count).</summary>
     public IReadOnlyList<TrainingPosition> ValidationPositions(int boardSize) => _positions.GetOrAdd(boardSize, size => new Lazy<IReadOnlyList<TrainingPosition>>(() =>
@@ -101,6 +102,29 @@ public sealed partial class FederatedModels(IOptions<FederatedOptions> options, 
     {
         using var net = ParameterLayout.Of(config).CreateNet(weights);
         return OnnxExporter.Export(net, description);
+    }
+
+    /// <summary>
+    /// The int8 ONNX file of a version, for serving: static quantisation with activation ranges measured on 1,000
+    /// positions from the training part of the validation collections' split by game hash (not the held-out part the
+    /// registry measures on, when <see cref="FederatedOptions.ValidationSplitOnly"/> keeps them apart). Null when
+    /// those collections hold no such positions (the caller serves fp32).
+    /// </summary>
+    public byte[]? ExportInt8Onnx(NetConfig config, float[] weights, string description)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var (planes, count) = _calibration.GetOrAdd(config.BoardSize, size => new Lazy<(float[], int)>(() =>
+        {
+            var files = options.Value.ValidationGames.Where(File.Exists).ToList();
+            var sample = Learning.Training.PositionSample.Load(files, size, new GameSplit(), 1_000, DataPart.Training);
+            return (sample.FloatPlanes(), sample.Count);
+        })).Value;
+        if (count == 0)
+        {
+            return null;
+        }
+        using var net = ParameterLayout.Of(config).CreateNet(weights);
+        return OnnxExporter.ExportInt8(net, planes, count, description: description);
     }
 
     public void Dispose()

@@ -11,7 +11,7 @@ namespace OrleansGoRelay.Grains.Inference;
 /// The promoted version is looked up at most once a second; when another version is promoted, requests from then on
 /// go to its session while those already queued on the old one finish there, so a swap drops no request.
 /// </summary>
-public sealed class InferenceModels(IFederatedStore store, ModelRegistry registry, TimeProvider clock, IOptions<InferenceOptions> options) : IAsyncDisposable
+public sealed class InferenceModels(IFederatedStore store, ModelRegistry registry, FederatedModels models, TimeProvider clock, IOptions<InferenceOptions> options) : IAsyncDisposable
 {
     private static readonly TimeSpan PromotionCheck = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Lazy<Task<Served>>> _served = new(StringComparer.Ordinal);
@@ -73,8 +73,14 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
     private async Task<Served> LoadAsync(string hash)
     {
         var version = await store.VersionAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"There is no model version '{hash}'.");
-        var onnx = await store.OnnxAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no ONNX file.");
         var settings = options.Value;
+        byte[]? onnx = null;
+        if (string.Equals(settings.Precision, "int8", StringComparison.OrdinalIgnoreCase))
+        {
+            var (config, weights) = await registry.LoadAsync(hash);
+            onnx = await Task.Run(() => models.ExportInt8Onnx(config, weights, $"OrleansGoRelay {hash[..12]} (int8, served)"));
+        }
+        onnx ??= await store.OnnxAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no ONNX file.");
         var model = await Task.Run(() => new OnnxMovePredictor(onnx, threads: Math.Max(1, settings.SessionThreads)));
         return new Served(version, model, new BatchingPredictor(model, Math.Max(1, settings.MaxBatch)));
     }

@@ -60,6 +60,31 @@ public sealed class PaidInferenceTests(PostgresDatabase database) : IClassFixtur
         Assert.Equal(0, verify.GetProperty("sumOfBalances").GetInt64());
     }
 
+    [Fact]
+    public async Task ARetryOfACallAlreadySettledIsNotChargedAgain()
+    {
+        await using var host = SiloHosts.CreateWithTinyModel(database.ConnectionString, validationPositions: 300)
+            .WithWebHostBuilder(web => web.UseSetting("Inference:SettleInterval", "00:00:01"));
+        var operatorClient = host.CreateClient();
+        await SiloHosts.WaitReadyAsync(operatorClient);
+        operatorClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloHosts.OperatorToken);
+        (await operatorClient.PostAsJsonAsync("/api/v1/accounts", new { accountId = "retry-client", kind = "api_client", flags = new[] { "debits_must_not_exceed_credits" } })).EnsureSuccessStatusCode();
+        (await operatorClient.PostAsJsonAsync("/api/v1/transfers", new { transferId = "fund-retry-client", debitAccountId = "treasury", creditAccountId = "retry-client", amount = 10 * Price, code = 1 })).EnsureSuccessStatusCode();
+        var key = (await (await operatorClient.PostAsync("/api/v1/accounts/retry-client/api-keys", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetString()!;
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var channelId = (await (await client.PostAsJsonAsync("/api/v1/channels", new { deposit = 5 * Price })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("channelId").GetString()!;
+        var position = new { channelId, size = 9, moves = new[] { "E5" }, toPlay = "W" };
+
+        Assert.Equal(Price, (await PredictAsync(client, position, "settled-call")).GetProperty("charged").GetInt64());
+        // Once the draw is in the ledger (the next settlement), the client's retry of that call is answered for nothing.
+        await Eventually.WaitForAsync(() => client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{channelId}"), v => v.GetProperty("settled").GetInt64() == Price, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, (await PredictAsync(client, position, "settled-call")).GetProperty("charged").GetInt64());
+        var closed = await (await client.PostAsync($"/api/v1/channels/{channelId}/close", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(Price, closed.GetProperty("settled").GetInt64());
+        Assert.Equal(9 * Price, await BalanceAsync(operatorClient, "retry-client"));
+    }
+
     private static async Task<JsonElement> PredictAsync(HttpClient client, object position, string callId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/inference/predict") { Content = JsonContent.Create(position) };
@@ -69,6 +94,6 @@ public sealed class PaidInferenceTests(PostgresDatabase database) : IClassFixtur
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static async Task<long> BalanceAsync(HttpClient operatorClient) =>
-        (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/accounts/inference-client")).GetProperty("balance").GetInt64();
+    private static async Task<long> BalanceAsync(HttpClient operatorClient, string account = "inference-client") =>
+        (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/{account}")).GetProperty("balance").GetInt64();
 }

@@ -56,6 +56,7 @@ public static class GrainsHosting
         services.TryAddSingleton<GameRewards>();
         services.TryAddSingleton<RoundSettlement>();
         services.TryAddSingleton<Inference.InferenceModels>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Inference.InferenceWarmUp>();
         return silo;
     }
 }

@@ -17,16 +17,34 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
     private readonly ConcurrentDictionary<string, Lazy<Task<Served>>> _served = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _refresh = new(1);
     private (string Hash, IReadOnlyList<string> Recent, DateTimeOffset CheckedAt)? _promoted;
+    private volatile string? _serving;
 
     /// <summary>A version with its session.</summary>
     public sealed record Served(ModelVersionView Version, OnnxMovePredictor Model, BatchingPredictor Predictor);
 
-    /// <summary>The session of <paramref name="modelHash"/>, or of the promoted version when null.</summary>
+    /// <summary>
+    /// The session of <paramref name="modelHash"/>, or of the promoted version when null. When a newly promoted
+    /// version's session is still being made (the int8 export takes seconds for the shipped net), the version promoted
+    /// before it keeps answering until it is ready, so a promotion holds no request up.
+    /// </summary>
     public async Task<Served> GetAsync(string? modelHash)
     {
-        var hash = modelHash?.ToLowerInvariant() ?? await PromotedAsync();
-        return await _served.GetOrAdd(hash, h => new Lazy<Task<Served>>(() => LoadAsync(h))).Value;
+        if (modelHash is not null)
+        {
+            return await SessionAsync(modelHash.ToLowerInvariant());
+        }
+        var hash = await PromotedAsync();
+        var loading = SessionAsync(hash);
+        if (!loading.IsCompletedSuccessfully && _serving is { } previous && previous != hash)
+        {
+            return await SessionAsync(previous);
+        }
+        var served = await loading;
+        _serving = hash;
+        return served;
     }
+
+    private Task<Served> SessionAsync(string hash) => _served.GetOrAdd(hash, h => new Lazy<Task<Served>>(() => LoadAsync(h))).Value;
 
     /// <summary>The newest versions trained by rounds (not the genesis one), at most <see cref="RecentVersions"/>.</summary>
     public async Task<IReadOnlyList<Served>> RecentFederatedAsync()
@@ -34,7 +52,7 @@ public sealed class InferenceModels(IFederatedStore store, ModelRegistry registr
         var served = new List<Served>();
         foreach (var hash in (await RegistryAsync()).Recent)
         {
-            served.Add(await GetAsync(hash));
+            served.Add(await SessionAsync(hash));
         }
         return served;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Grains.Federated;
@@ -8,9 +7,8 @@ using OrleansGoRelay.Tests.Infrastructure;
 namespace OrleansGoRelay.Tests.Federated;
 
 /// <summary>
-/// A promotion while clients keep asking: every request is answered (none fails or waits for the new session to load),
-/// each client sees the old version and then only the new one, and the new one serves everything asked after the
-/// silo's once-a-second look at the registry.
+/// A promotion while clients keep asking: every request is answered (none fails; the old version answers while the new
+/// one's session is made), and each client sees the old version and then only the new one.
 /// </summary>
 public sealed class InferenceHotSwapTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
@@ -35,40 +33,36 @@ public sealed class InferenceHotSwapTests(PostgresDatabase database) : IClassFix
             architecture, bytes, FederatedModels.ExportOnnx(config, moved, "hot swap test"))));
 
         var position = new PredictRequest(null, 9, 7.5, "chinese", null, ["E5", "C3", "G7"], "W", TopK: 3);
-        var clock = Stopwatch.StartNew();
-        TimeSpan? promotedAt = null;
-        var stopAt = TimeSpan.FromSeconds(6);
-        async Task<List<(TimeSpan Asked, string Version)>> ClientAsync()
+        const int clientCount = 8;
+        var seen = Enumerable.Range(0, clientCount).Select(_ => new System.Collections.Concurrent.ConcurrentQueue<string>()).ToArray();
+        using var stop = new CancellationTokenSource();
+        async Task ClientAsync(int client)
         {
-            var seen = new List<(TimeSpan, string)>();
-            while (clock.Elapsed < stopAt)
+            while (!stop.IsCancellationRequested)
             {
-                var asked = clock.Elapsed;
                 var answer = await grains.GetGrain<IInferenceGrain>(0).Predict(position);
                 Assert.DoesNotContain(answer.Move, position.Moves!);
-                seen.Add((asked, answer.ModelVersion));
+                seen[client].Enqueue(answer.ModelVersion);
             }
-            return seen;
         }
-        var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(ClientAsync)).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var clients = Enumerable.Range(0, clientCount).Select(c => Task.Run(() => ClientAsync(c))).ToList();
+        // Every client under way on the old version, then the promotion; then until every client has had 20 answers
+        // from the new one (the new session is made while the old keeps answering: how long that takes is the
+        // machine's, so the test waits for the swap rather than for a time).
+        await Eventually.WaitForAsync(() => seen.All(q => q.Count >= 5), done => done, TimeSpan.FromMinutes(2));
         await store.PromoteAsync(hash, DateTimeOffset.UtcNow);
-        promotedAt = clock.Elapsed;
-        var answered = await Task.WhenAll(clients); // a request that failed would fail its client here
+        await Eventually.WaitForAsync(() => seen.All(q => q.Count(v => v == hash) >= 20), done => done, TimeSpan.FromMinutes(2));
+        await stop.CancelAsync();
+        await Task.WhenAll(clients); // a request that failed would fail its client here
 
-        var all = answered.SelectMany(a => a).ToList();
-        Assert.All(all, a => Assert.Contains(a.Version, new[] { old.ModelHash, hash }));
-        Assert.Contains(all, a => a.Version == old.ModelHash);
-        Assert.Contains(all, a => a.Version == hash);
+        var answered = seen.Select(q => q.ToList()).ToList();
+        Assert.All(answered.SelectMany(a => a), v => Assert.Contains(v, new[] { old.ModelHash, hash }));
         foreach (var client in answered)
         {
             // Old, then new: never back.
-            var firstNew = client.FindIndex(a => a.Version == hash);
-            Assert.True(firstNew > 0, "each client was answered by the old version first and the new one later");
-            Assert.All(client.Skip(firstNew), a => Assert.Equal(hash, a.Version));
+            var firstNew = client.FindIndex(v => v == hash);
+            Assert.True(firstNew >= 5, "each client was answered by the old version first and the new one later");
+            Assert.All(client.Skip(firstNew), v => Assert.Equal(hash, v));
         }
-        // The silo looks at the registry at most once a second: anything asked two seconds after the promotion is new.
-        Assert.All(all.Where(a => a.Asked > promotedAt + TimeSpan.FromSeconds(2)), a => Assert.Equal(hash, a.Version));
-        Assert.Contains(all, a => a.Asked > promotedAt + TimeSpan.FromSeconds(2));
     }
 }

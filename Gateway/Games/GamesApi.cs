@@ -6,15 +6,17 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
 using OrleansGoRelay.Grains.Games;
+using OrleansGoRelay.Grains.Inference;
 using OrleansGoRelay.Grains.Relays;
 
 namespace OrleansGoRelay.Gateway.Games;
 
-/// <summary>The game routes: create, moves, results, the record, SGF, and a WebSocket of game events.</summary>
+/// <summary>The game routes: create, moves, results, the record, SGF, its review by the model, and a WebSocket of game events.</summary>
 public static class GamesApi
 {
     /// <summary>A game to create; a client-chosen <c>gameId</c> makes the request safe to retry.</summary>
@@ -44,6 +46,8 @@ public static class GamesApi
         games.MapGet("/{gameId}/sgf", async (string gameId, IGrainFactory grains) =>
                 TypedResults.Text(await grains.GetGrain<IGameGrain>(gameId).ExportSgf(), "application/x-go-sgf", Encoding.UTF8))
             .WithSummary("The game as SGF.");
+        games.MapGet("/{gameId}/review", Review)
+            .WithSummary("The game reviewed by the promoted model and the analyser: turning point, the largest mistakes with the model's move at each, agreement per colour, the value series.");
         games.MapGet("/{gameId}/events", Events).WithSummary("WebSocket: the game's events (moves, end, result, relay reassignments) as JSON text messages.");
         return routes;
     }
@@ -75,6 +79,16 @@ public static class GamesApi
     {
         var (request, problem) = await authentication.VerifyAsync<SessionBody>(context);
         return request is null ? problem! : TypedResults.Ok(await grains.GetGrain<IRelayNodeGrain>(request.RelayId).OpenSession(gameId, request.Body.Player ?? ""));
+    }
+
+    private static async Task<Results<Ok<GameReview>, ProblemHttpResult>> Review(string gameId, string? modelVersion, IGrainFactory grains)
+    {
+        if (await grains.GetGrain<IGameGrain>(gameId).GetGame() is null)
+        {
+            return UnknownGame(gameId);
+        }
+        var sgf = await grains.GetGrain<IGameGrain>(gameId).ExportSgf();
+        return TypedResults.Ok(await grains.GetGrain<IInferenceGrain>(0).Review(new GameReviewRequest(sgf, modelVersion)));
     }
 
     private static async Task Events(string gameId, HttpContext context, GameEventHub events, IGrainFactory grains)

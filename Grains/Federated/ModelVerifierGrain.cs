@@ -17,7 +17,7 @@ namespace OrleansGoRelay.Grains.Federated;
 /// </summary>
 [GrainType("model-verifier")]
 [StatelessWorker]
-public sealed class ModelVerifierGrain(IFederatedStore store, FederatedModels models, IRelayStore relays) : Grain, IModelVerifierGrain
+public sealed class ModelVerifierGrain(IFederatedStore store, ModelRegistry registry, FederatedModels models, IRelayStore relays) : Grain, IModelVerifierGrain
 {
     public async Task<ModelVerification> Verify(ModelVerificationRequest request)
     {
@@ -102,13 +102,11 @@ public sealed class ModelVerifierGrain(IFederatedStore store, FederatedModels mo
             Math.Round((newScore.Top1 - oldScore.Top1) * 100, 3), Math.Round(oldScore.Loss, 5), Math.Round(newScore.Loss, 5), positions, Math.Round(clock.Elapsed.TotalSeconds, 3));
     }
 
+    /// <summary>A version's stored shape and weights, and the registry's hash recomputed from them.</summary>
     private async Task<(Learning.Model.NetConfig Config, float[] Weights, string Hash)> LoadAsync(string hash)
     {
-        var architecture = await store.ArchitectureAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no shape.");
-        var bytes = await store.WeightsAsync(hash) ?? throw RequestRefusedException.NotFound("unknown_model", $"Model version '{hash}' has no weights.");
-        // The store keeps the shape as jsonb (its own key order and spacing): the hash is over the canonical form.
-        var config = ModelArchitecture.Parse(architecture);
-        return (config, ModelArchitecture.FromBytes(bytes), ModelArchitecture.Hash(ModelArchitecture.Of(config), bytes));
+        var (config, weights) = await registry.LoadAsync(hash);
+        return (config, weights, ModelArchitecture.Hash(ModelArchitecture.Of(config), ModelArchitecture.ToBytes(weights)));
     }
 
     private static double MaxDifference(float[] a, float[] b) =>

@@ -15,6 +15,7 @@ using OrleansGoRelay.Learning.Federated.Contributions;
 using OrleansGoRelay.Learning.Federated.Rounds;
 using OrleansGoRelay.Learning.Model;
 using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Economics;
 
 namespace OrleansGoRelay.Grains.Federated;
 
@@ -72,18 +73,20 @@ public sealed partial class RoundSettlement(
         if (failure is null && aggregation is not null && included.Count > 0)
         {
             var stampsUsed = included.SelectMany(id => readiness.GetValueOrDefault(id)?.GameIds ?? []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            var contributors = await ContributorsAsync(included, stampsUsed, aggregation);
+            // The contribution values drive the registry's trainer weights, the promotion's submitter and the settlement.
+            var contributions = ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality);
+            var contributors = await ContributorsAsync(included, stampsUsed, contributions);
             version = await registry.RegisterAsync(start.RoundId, start.ModelVersion, config, aggregation.Candidate, stampsUsed, contributors, aggregation.EpsilonSpent,
                 new GateOptions(settings.PromotionMargin, settings.SprtDelta));
             steps["registration"] = Lap(timer);
             if (version.Promoted)
             {
-                await SubmitPromotionAsync(version, aggregation, readiness);
+                await SubmitPromotionAsync(version, aggregation, contributions, readiness);
             }
             await events.AppendAsync(ClusterEventType.ModelUpdated, version.ModelHash,
                 new ModelUpdated(start.RoundId, version.ModelHash, version.Version, version.Parent, version.Promoted, version.Metrics.Top1, included.Count), "model_updated:" + start.RoundId);
             steps["promotion"] = Lap(timer);
-            settlement = await SettleTrainersAsync(start.RoundId, aggregation);
+            settlement = await SettleTrainersAsync(start.RoundId, contributions);
             steps["settlement"] = Lap(timer);
             await PayGameImpactAsync(start.RoundId, config, aggregation.Candidate, stampsUsed);
             steps["game_impact"] = Lap(timer);
@@ -113,11 +116,9 @@ public sealed partial class RoundSettlement(
     /// round's settlement rule applied to 10,000 (basis points of the trainers' reward; at least 1), which is how the
     /// 20 % of inference revenue for trainers is split. Then the relays and players of the games used, by games.
     /// </summary>
-    private async Task<IReadOnlyList<VersionContributor>> ContributorsAsync(IReadOnlyList<string> included, List<string> stampsUsed, AggregationOutcome aggregation)
+    private async Task<IReadOnlyList<VersionContributor>> ContributorsAsync(IReadOnlyList<string> included, List<string> stampsUsed, IReadOnlyList<Contribution> contributions)
     {
-        var shares = aggregation.Observations.Count == 0
-            ? new Dictionary<string, long>(StringComparer.Ordinal)
-            : OrleansGoRelay.Ledger.Economics.TokenEconomics.ContributionRewards(10_000, ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality))
+        var shares = TokenEconomics.ContributionRewards(10_000, contributions)
                 .GroupBy(l => l.AccountId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Amount), StringComparer.Ordinal);
         var list = included.Select(id => new VersionContributor(id, "trainer", (int)Math.Max(1, shares.GetValueOrDefault(id)))).ToList();
         var used = stampsUsed.Count == 0 ? [] : await stamps.GetAsync([.. stampsUsed]);
@@ -131,10 +132,10 @@ public sealed partial class RoundSettlement(
     }
 
     /// <summary>A promotion becomes a model submission by the top contributor, over the stamps its own data came from.</summary>
-    private async Task SubmitPromotionAsync(ModelVersionView version, AggregationOutcome aggregation, Dictionary<string, PeerReady> readiness)
+    private async Task SubmitPromotionAsync(ModelVersionView version, AggregationOutcome aggregation, IReadOnlyList<Contribution> contributions, Dictionary<string, PeerReady> readiness)
     {
-        var ranked = ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality)
-            .OrderByDescending(c => OrleansGoRelay.Ledger.Economics.TokenEconomics.ContributionScore(c, Math.Max(1, aggregation.Observations.Max(o => (long)Math.Ceiling(o.ComputeSeconds))), Math.Max(1, aggregation.Observations.Max(o => o.BytesTransmitted))))
+        var ranked = contributions
+            .OrderByDescending(c => TokenEconomics.ContributionScore(c, Math.Max(1, aggregation.Observations.Max(o => (long)Math.Ceiling(o.ComputeSeconds))), Math.Max(1, aggregation.Observations.Max(o => o.BytesTransmitted))))
             .ThenBy(c => c.AccountId, StringComparer.Ordinal);
         var top = ranked.FirstOrDefault(c => readiness.GetValueOrDefault(c.AccountId)?.GameIds is { Count: > 0 });
         if (top is null)
@@ -154,15 +155,15 @@ public sealed partial class RoundSettlement(
     }
 
     /// <summary>The 80 % / 20 % / quality-bonus settlement of the round's pool among its trainers.</summary>
-    private async Task<Dictionary<string, long>> SettleTrainersAsync(string roundId, AggregationOutcome aggregation)
+    private async Task<Dictionary<string, long>> SettleTrainersAsync(string roundId, IReadOnlyList<Contribution> contributions)
     {
         var pool = options.Value.RoundPool;
-        if (pool <= 0 || aggregation.Observations.Count == 0)
+        if (pool <= 0 || contributions.Count == 0)
         {
             return [];
         }
         var outcomes = await grains.GetGrain<IMarketplaceGrain>(IMarketplaceGrain.Key)
-            .RewardRound(roundId, pool, ContributionValues.ToContributions(aggregation.Observations, aggregation.Quality));
+            .RewardRound(roundId, pool, contributions);
         if (outcomes.FirstOrDefault(o => !o.Applied) is { } failed)
         {
             LogUnpaid(logger, roundId, LedgerNames.Of(failed.Result));

@@ -30,4 +30,7 @@ public interface ILedgerStore
 
     /// <summary>Recomputes the hash chain and every account's balances from the transfers.</summary>
     Task<LedgerVerification> VerifyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Applied amounts of the token-flow codes since a time, per bucket and code (<see cref="Flows.TokenFlows.Sum"/>).</summary>
+    Task<IReadOnlyList<Flows.CodeFlow>> FlowsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken = default);
 }

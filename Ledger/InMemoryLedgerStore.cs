@@ -102,6 +102,10 @@ public sealed class InMemoryLedgerStore(TimeProvider clock) : ILedgerStore, ILed
             return verifier.Finish(_accounts.Values, _head);
         }, cancellationToken);
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Flows.CodeFlow>> FlowsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken = default) =>
+        Locked(() => Flows.TokenFlows.Sum(_chain, since, bucket), cancellationToken);
+
     /// <summary>Every applied transfer in chain order (for tests).</summary>
     public IReadOnlyList<Transfer> Chain => _chain;
 

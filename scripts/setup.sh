@@ -31,6 +31,8 @@ missing=()
 command -v psql >/dev/null || missing+=(postgresql-client)
 [ -x /usr/games/gnugo ] || missing+=(gnugo)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+# The dashboard's browser tests drive Debian's Chromium through Playwright (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing ${missing[*]}"
@@ -44,6 +46,12 @@ fi
 command -v dotnet >/dev/null || die "the .NET SDK 10 is required (dotnet not on PATH)"
 PG_BIN="$(pg_bin_dir)"
 export PATH="$PG_BIN:$PATH"
+
+# --- the dashboard's charting library (npm), embedded into the gateway by the build -------------------------------
+if [ ! -f "$REPO/Gateway/Dashboard/node_modules/uplot/dist/uPlot.iife.min.js" ]; then
+  log "installing the dashboard's chart library (npm)"
+  (cd "$REPO/Gateway/Dashboard" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null)
+fi
 
 # --- build ---------------------------------------------------------------------------------------------------------
 if [ "${GORELAY_SKIP_BUILD:-0}" != 1 ]; then

@@ -25,6 +25,15 @@ public enum ClusterEventType
 
     /// <summary>A relay stamped a consensus game.</summary>
     GameStamped,
+
+    /// <summary>A game was created (the dashboard's active games: started and not yet ended).</summary>
+    GameStarted,
+
+    /// <summary>A game ended with the players' claims: agreed or disputed.</summary>
+    GameEnded,
+
+    /// <summary>The failover coordinator moved a dead relay's live sessions to others.</summary>
+    RelayFailover,
 }
 
 /// <summary>
@@ -87,3 +96,28 @@ public sealed record ModelUpdated(string? RoundId, string ModelHash, int Version
 /// <param name="Total">Base units paid.</param>
 /// <param name="Recipients">Accounts paid, with their amounts.</param>
 public sealed record RewardsDistributed(string Occasion, string Kind, long Total, IReadOnlyDictionary<string, long> Recipients);
+
+/// <summary>Details of <see cref="ClusterEventType.GameStarted"/>.</summary>
+/// <param name="GameId">The game.</param>
+/// <param name="GameClass">The class it was created as (teaching, dogfight, standard).</param>
+/// <param name="Black">Black's player id.</param>
+/// <param name="White">White's player id.</param>
+/// <param name="Size">The board size.</param>
+/// <param name="Rated">Whether it counts for ratings.</param>
+public sealed record GameStarted(string GameId, string GameClass, string Black, string White, int Size, bool Rated);
+
+/// <summary>Details of <see cref="ClusterEventType.GameEnded"/>.</summary>
+/// <param name="GameId">The game.</param>
+/// <param name="GameClass">The class it was created as.</param>
+/// <param name="State"><c>agreed</c> or <c>disputed</c>.</param>
+/// <param name="Result">The agreed result (<c>B+3.5</c>), null when disputed.</param>
+/// <param name="Moves">Moves played.</param>
+public sealed record GameEnded(string GameId, string GameClass, string State, string? Result, int Moves);
+
+/// <summary>Details of <see cref="ClusterEventType.RelayFailover"/>.</summary>
+/// <param name="DeadRelayId">The relay declared dead or quarantined.</param>
+/// <param name="Games">Games that had sessions on it.</param>
+/// <param name="SessionsMoved">Player sessions moved to other relays.</param>
+/// <param name="Targets">The relays that took games over, with how many each.</param>
+/// <param name="DurationMs">How long the move took.</param>
+public sealed record RelayFailover(string DeadRelayId, int Games, int SessionsMoved, IReadOnlyDictionary<string, int> Targets, double DurationMs);

@@ -30,12 +30,15 @@ public static class ClusterApi
         return group;
     }
 
-    private static async Task<Ok<SiloView[]>> GetSilos(IGrainFactory grains)
+    private static async Task<Ok<SiloView[]>> GetSilos(IGrainFactory grains) => TypedResults.Ok(await SilosAsync(grains).ConfigureAwait(false));
+
+    /// <summary>Every silo in the membership table, oldest first.</summary>
+    internal static async Task<SiloView[]> SilosAsync(IGrainFactory grains)
     {
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false).ConfigureAwait(false);
-        return TypedResults.Ok(hosts.OrderBy(h => h.StartTime).Select(h => new SiloView(
+        return [.. hosts.OrderBy(h => h.StartTime).Select(h => new SiloView(
             h.SiloAddress.ToParsableString(), h.SiloName, h.SiloAddress.Endpoint.ToString(), StatusName(h.Status),
-            new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc)))).ToArray());
+            new DateTimeOffset(DateTime.SpecifyKind(h.StartTime, DateTimeKind.Utc)), new DateTimeOffset(DateTime.SpecifyKind(h.IAmAliveTime, DateTimeKind.Utc))))];
     }
 
     private static Ok<object> GetSelf(ILocalSiloDetails silo, ISiloStatusOracle membership) =>

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Gateway.Cluster;
+using OrleansGoRelay.Gateway.Dashboard;
 using OrleansGoRelay.Gateway.Events;
 using OrleansGoRelay.Gateway.Federated;
 using OrleansGoRelay.Gateway.Games;
@@ -82,6 +83,7 @@ public static class GatewayHosting
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGoRelayMetrics().WithTags("Operations").WithSummary("Prometheus scrape of the product's, Orleans' and ASP.NET Core's meters.");
         app.MapOperatorDashboard();
+        app.MapDashboardApi();
         app.MapClusterApi();
         app.MapLedgerApi();
         app.MapSubsidyPoolApi();

@@ -6,7 +6,8 @@ using Orleans.Dashboard;
 namespace OrleansGoRelay.Gateway.Hosting;
 
 /// <summary>
-/// Orleans' dashboard at <see cref="Path"/>, for operators only. A browser signs in once with
+/// The operator pages under <see cref="Path"/>: the product's dashboard (<c>Gateway/Dashboard</c>) at its root and
+/// Orleans' own dashboard (grains, silos, calls) at <see cref="OrleansPath"/>, for operators only. A browser signs in once with
 /// <c>/dashboard?token=&lt;operator token&gt;</c>, which sets an HTTP-only, same-site cookie; scripts send the header.
 /// Every request under the path, the dashboard's own API and assets included, is checked.
 /// </summary>
@@ -14,6 +15,9 @@ public static class OperatorDashboard
 {
     /// <summary>Where the dashboard is served.</summary>
     public const string Path = "/dashboard";
+
+    /// <summary>Where Orleans' dashboard is served.</summary>
+    public const string OrleansPath = Path + "/orleans";
 
     /// <summary>Guards and maps the dashboard.</summary>
     public static WebApplication MapOperatorDashboard(this WebApplication app)
@@ -41,7 +45,7 @@ public static class OperatorDashboard
             }
             await next(context).ConfigureAwait(false);
         }));
-        app.MapOrleansDashboard(Path);
+        app.MapOrleansDashboard(OrleansPath);
         return app;
     }
 }

@@ -22,6 +22,15 @@ public interface IClusterEventLog
     Task<IReadOnlyList<ClusterEvent>> ReadAfterAsync(long after, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Events of type <paramref name="opened"/> logged at or after <paramref name="since"/> whose subject has no
+    /// <paramref name="closed"/> event (games started and not ended), newest first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<ClusterEvent>> OpenAsync(ClusterEventType opened, ClusterEventType closed, DateTimeOffset since, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The last <paramref name="limit"/> events of the given types, newest first.</summary>
+    Task<IReadOnlyList<ClusterEvent>> LatestOfAsync(IReadOnlyCollection<ClusterEventType> types, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Returns when an event after <paramref name="after"/> may have been appended anywhere in the cluster, or when
     /// <paramref name="timeout"/> passes; the caller reads either way (a missed notification costs at most a timeout).
     /// </summary>

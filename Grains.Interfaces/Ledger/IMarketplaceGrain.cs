@@ -33,6 +33,9 @@ public interface IMarketplaceGrain : IGrainWithStringKey, IMarketplaceEconomy
 
     /// <summary>Recomputes the hash chain and balances.</summary>
     Task<LedgerVerification> Verify();
+
+    /// <summary>The token flow (rewards, subsidies, inference revenue and its split, burns) from <paramref name="since"/> to now, per bucket.</summary>
+    Task<OrleansGoRelay.Ledger.Flows.TokenFlowReport> TokenFlow(DateTimeOffset since, TimeSpan bucket);
 }
 
 /// <summary>The outcome of creating an account, with the account as stored.</summary>

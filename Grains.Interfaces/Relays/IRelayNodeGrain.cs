@@ -70,6 +70,9 @@ public interface IRelayDirectoryGrain : IGrainWithStringKey
     /// <summary>Every registered relay.</summary>
     Task<IReadOnlyList<RelayView>> List();
 
+    /// <summary>How many live games have a player session on each relay (the dashboard's games by relay).</summary>
+    Task<IReadOnlyDictionary<string, int>> GamesPerRelay();
+
     /// <summary>The best healthy relay with free capacity for a player; refused with no_relay_available when there is none.</summary>
     Task<RouteDecision> Route(RouteRequest request);
 }

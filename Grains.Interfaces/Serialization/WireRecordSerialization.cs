@@ -11,7 +11,8 @@ namespace OrleansGoRelay.Grains.Serialization;
 /// </summary>
 public static class WireRecordSerialization
 {
-    private static readonly string[] Namespaces = [typeof(Contracts.Federated.RoundStart).Namespace!, typeof(Contracts.Inference.PredictRequest).Namespace!];
+    private static readonly string[] Namespaces =
+        [typeof(Contracts.Federated.RoundStart).Namespace!, typeof(Contracts.Inference.PredictRequest).Namespace!, typeof(OrleansGoRelay.Ledger.Flows.TokenFlowReport).Namespace!];
 
     /// <summary>Whether <paramref name="type"/> is one of the JSON wire records.</summary>
     public static bool IsWireType(Type type) => type?.Namespace is { } ns && Namespaces.Contains(ns);

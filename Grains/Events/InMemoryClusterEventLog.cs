@@ -56,6 +56,29 @@ public sealed class InMemoryClusterEventLog(TimeProvider clock) : IClusterEventL
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<ClusterEvent>> OpenAsync(ClusterEventType opened, ClusterEventType closed, DateTimeOffset since, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        lock (_lock)
+        {
+            var closedSubjects = _events.Where(e => e.Type == closed).Select(e => e.Subject).ToHashSet(StringComparer.Ordinal);
+            return Task.FromResult<IReadOnlyList<ClusterEvent>>([.. Enumerable.Reverse(_events)
+                .Where(e => e.Type == opened && e.At >= since && !closedSubjects.Contains(e.Subject)).Take(limit)]);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClusterEvent>> LatestOfAsync(IReadOnlyCollection<ClusterEventType> types, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<ClusterEvent>>([.. Enumerable.Reverse(_events).Where(e => types.Contains(e.Type)).Take(limit)]);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task WaitForAsync(long after, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Task wake;

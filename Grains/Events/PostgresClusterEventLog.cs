@@ -63,12 +63,17 @@ public sealed partial class PostgresClusterEventLog(NpgsqlDataSource dataSource,
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ClusterEvent>> ReadAfterAsync(long after, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ClusterEvent>> ReadAfterAsync(long after, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(after);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM audit.events WHERE sequence > $1 ORDER BY sequence LIMIT $2");
-        command.WithValues(after, limit);
+        return QueryAsync($"SELECT {Columns} FROM audit.events WHERE sequence > $1 ORDER BY sequence LIMIT $2", cancellationToken, after, limit);
+    }
+
+    private async Task<IReadOnlyList<ClusterEvent>> QueryAsync(string sql, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.WithValues(values);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var events = new List<ClusterEvent>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -76,6 +81,28 @@ public sealed partial class PostgresClusterEventLog(NpgsqlDataSource dataSource,
             events.Add(Read(reader));
         }
         return events;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClusterEvent>> OpenAsync(ClusterEventType opened, ClusterEventType closed, DateTimeOffset since, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return QueryAsync(
+            $"""
+            SELECT {Columns} FROM audit.events s
+            WHERE s.type = $1 AND s.at >= $3
+              AND NOT EXISTS (SELECT 1 FROM audit.events c WHERE c.subject = s.subject AND c.type = $2)
+            ORDER BY s.sequence DESC LIMIT $4
+            """, cancellationToken, ApiJson.NameOf(opened), ApiJson.NameOf(closed), since, limit);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClusterEvent>> LatestOfAsync(IReadOnlyCollection<ClusterEventType> types, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return QueryAsync($"SELECT {Columns} FROM audit.events WHERE type = ANY($1) ORDER BY sequence DESC LIMIT $2", cancellationToken,
+            types.Select(ApiJson.NameOf).ToArray(), limit);
     }
 
     /// <inheritdoc />

@@ -2,12 +2,15 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using OrleansGoRelay.Contracts;
+using OrleansGoRelay.Contracts.Events;
 using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Go.Ratings;
 using OrleansGoRelay.Go.Records;
 using OrleansGoRelay.Go.Rules;
 using OrleansGoRelay.Go.Sgf;
+using OrleansGoRelay.Grains.Events;
 using OrleansGoRelay.Grains.Players;
 using OrleansGoRelay.Grains.Relays;
 using GoGame = OrleansGoRelay.Go.Rules.Game;
@@ -24,6 +27,7 @@ namespace OrleansGoRelay.Grains.Games;
 public sealed partial class GameGrain(
     [PersistentState("game")] IPersistentState<GameRecordState> record,
     GameEventSinks sinks,
+    IClusterEventLog events,
     TimeProvider clock,
     ILogger<GameGrain> logger) : Grain, IGameGrain, IReloadableGrain
 {
@@ -68,12 +72,20 @@ public sealed partial class GameGrain(
         var normalised = Normalise(spec);
         if (State.Spec is { } existing)
         {
-            return existing == normalised ? View() : throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
+            if (existing != normalised)
+            {
+                throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
+            }
+            // A repeat reports the start again (once per game, by its key): a silo that died between the write and
+            // the log's append has its game appear when the client retries.
+            await ReportStartedAsync(existing);
+            return View();
         }
         var created = new GameRecordState { Spec = normalised, State = GameState.Playing, CreatedAt = clock.GetUtcNow() };
         var board = Replay(created);
         await WriteAsync(created);
         _board = board;
+        await ReportStartedAsync(normalised);
         return View();
     }
 
@@ -197,6 +209,8 @@ public sealed partial class GameGrain(
                 _ = GrainFactory.GetGrain<IRelayNodeGrain>(relayId).ForgetGame(this.GetPrimaryKeyString());
             }
             await PublishAsync(new GameEvent("result", this.GetPrimaryKeyString(), next.State, Result: next.Result));
+            await ReportAsync(ClusterEventType.GameEnded, new GameEnded(this.GetPrimaryKeyString(), ApiJson.NameOf(spec.Type), ApiJson.NameOf(next.State),
+                next.Result, next.Moves.Count));
         }
         await CompleteRatingAsync();
         return View();
@@ -339,6 +353,25 @@ public sealed partial class GameGrain(
         {
             // Events only wake subscribers up; the state write already succeeded and readers poll the truth.
             LogPublishFailed(logger, e, gameEvent.GameId);
+        }
+    }
+
+    private Task ReportStartedAsync(GameSpec spec) => ReportAsync(ClusterEventType.GameStarted,
+        new GameStarted(this.GetPrimaryKeyString(), ApiJson.NameOf(spec.Type), spec.Black, spec.White, spec.Size, spec.Rated));
+
+    /// <summary>Logs a game's start or end in the cluster's event log, once per game and type (the dashboard's active games).</summary>
+    private async Task ReportAsync<T>(ClusterEventType type, T data)
+    {
+        var gameId = this.GetPrimaryKeyString();
+        try
+        {
+            await events.AppendAsync(type, gameId, data, dedupeKey: $"{ApiJson.NameOf(type)}:{gameId}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The game's own record is durable already; the log is what watchers read, and a lost entry costs the
+            // dashboard one game, not the players their move.
+            LogPublishFailed(logger, e, gameId);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Npgsql;
 using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Ledger.Flows;
 
 namespace OrleansGoRelay.Grains.Ledger;
 
@@ -172,6 +173,32 @@ public sealed class PostgresLedgerStore : ILedgerStore, IAsyncDisposable
         await WriteAsync(connection, transaction, engine, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return count;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CodeFlow>> FlowsAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(bucket, TimeSpan.Zero);
+        // TokenFlows.Sum's rule in SQL: immediate and post rows count, a reversal counts against its code; buckets
+        // start on multiples of the bucket since the Unix epoch.
+        await using var command = _dataSource.CreateCommand(
+            """
+            SELECT date_bin($2, created_at, timestamptz 'epoch') AS bucket, code,
+                   sum(CASE WHEN reverses_id IS NULL THEN amount ELSE -amount END)::bigint, count(*)::int
+            FROM ledger.transfers
+            WHERE created_at >= $1 AND kind IN ('immediate', 'post') AND code = ANY($3)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """);
+        command.Parameters.Add(new() { Value = since.ToUniversalTime() });
+        command.Parameters.Add(new() { Value = bucket });
+        command.Parameters.Add(new() { Value = TokenFlows.Codes.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var flows = new List<CodeFlow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            flows.Add(new CodeFlow(new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)), reader.GetInt32(1), reader.GetInt64(2), reader.GetInt32(3)));
+        }
+        return flows;
     }
 
     /// <inheritdoc />

@@ -3,6 +3,7 @@ using System.Text;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
 using OrleansGoRelay.Ledger.Economics;
+using OrleansGoRelay.Ledger.Flows;
 
 namespace OrleansGoRelay.Grains.Marketplace;
 
@@ -12,7 +13,7 @@ namespace OrleansGoRelay.Grains.Marketplace;
 [GrainType("marketplace")]
 [StatelessWorker]
 [Reentrant] // no state of its own; overlapping calls are what lets the ledger store group-commit many transfers into one transaction
-public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceGrain
+public sealed class MarketplaceGrain(ILedgerStore ledger, TimeProvider clock) : Grain, IMarketplaceGrain
 {
     private readonly MarketplaceEconomy _economy = new(ledger);
 
@@ -58,6 +59,20 @@ public sealed class MarketplaceGrain(ILedgerStore ledger) : Grain, IMarketplaceG
     public Task<string?> AccountOfApiKey(string apiKey) => ledger.FindApiKeyAsync(HashKey(apiKey));
 
     public Task<LedgerVerification> Verify() => ledger.VerifyAsync();
+
+    public async Task<TokenFlowReport> TokenFlow(DateTimeOffset since, TimeSpan bucket)
+    {
+        if (bucket < TimeSpan.FromSeconds(1) || bucket > TimeSpan.FromDays(7))
+        {
+            throw RequestRefusedException.BadRequest("invalid_bucket", "A token-flow bucket is 1 s to 7 days.");
+        }
+        var now = clock.GetUtcNow();
+        if (since > now || (now - since) / bucket > 2_000)
+        {
+            throw RequestRefusedException.BadRequest("invalid_window", "A token-flow window starts in the past and holds at most 2,000 buckets.");
+        }
+        return TokenFlows.Report(await ledger.FlowsAsync(since, bucket), since, now, bucket);
+    }
 
     private static byte[] HashKey(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

@@ -43,4 +43,7 @@ public interface IRelayStore
 
     /// <summary>The games with a session on a relay.</summary>
     Task<IReadOnlyList<string>> GamesOnAsync(string relayId);
+
+    /// <summary>How many live games have a session on each relay (relays without any are absent).</summary>
+    Task<IReadOnlyDictionary<string, int>> GamesPerRelayAsync();
 }

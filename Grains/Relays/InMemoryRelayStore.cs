@@ -140,4 +140,14 @@ public sealed class InMemoryRelayStore : IRelayStore
             return Task.FromResult<IReadOnlyList<string>>([.. _sessions.Where(s => s.Value == relayId).Select(s => s.Key.Game).Distinct().Order(StringComparer.Ordinal)]);
         }
     }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, int>> GamesPerRelayAsync()
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyDictionary<string, int>>(_sessions.Select(s => (Relay: s.Value, s.Key.Game)).Distinct()
+                .GroupBy(s => s.Relay, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
+        }
+    }
 }

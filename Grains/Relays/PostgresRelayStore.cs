@@ -109,6 +109,19 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
         return games;
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, int>> GamesPerRelayAsync()
+    {
+        await using var command = dataSource.CreateCommand("SELECT relay_id, count(DISTINCT game_id)::int FROM relays.sessions GROUP BY relay_id");
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        var games = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            games[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return games;
+    }
+
     private async Task<int> ExecuteAsync(string sql, params object?[] values)
     {
         await using var command = dataSource.CreateCommand(sql).WithValues(values);

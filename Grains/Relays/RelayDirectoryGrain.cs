@@ -15,6 +15,8 @@ public sealed class RelayDirectoryGrain(IRelayStore store, IOptions<RelayOptions
 
     public Task<IReadOnlyList<RelayView>> List() => store.ListAsync();
 
+    public Task<IReadOnlyDictionary<string, int>> GamesPerRelay() => store.GamesPerRelayAsync();
+
     public async Task<RouteDecision> Route(RouteRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);

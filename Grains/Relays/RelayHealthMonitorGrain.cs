@@ -142,6 +142,7 @@ public sealed partial class RelayHealthMonitorGrain(
         var games = await store.GamesOnAsync(dead.RelayId);
         var relays = (await store.ListAsync()).ToList();
         var moved = 0;
+        var targets = new Dictionary<string, int>(StringComparer.Ordinal);
         // Players' own locations are not kept; the dead relay's location stands in for them (they had chosen it as nearest).
         var from = new RouteRequest("failover", dead.Registration.Latitude, dead.Registration.Longitude, Go.Analysis.GameClass.Standard, dead.Registration.Region);
         using var slots = new SemaphoreSlim(16);
@@ -160,6 +161,7 @@ public sealed partial class RelayHealthMonitorGrain(
                 relays[index] = relays[index] with { Sessions = relays[index].Sessions + 2 };
                 var players = await GrainFactory.GetGrain<IRelayNodeGrain>(choice.Relay.RelayId).AdoptGame(gameId, dead.RelayId);
                 moved += players.Count;
+                targets[choice.Relay.RelayId] = targets.GetValueOrDefault(choice.Relay.RelayId) + 1;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -170,9 +172,16 @@ public sealed partial class RelayHealthMonitorGrain(
                 slots.Release();
             }
         }));
-        RelayMetrics.FailoverDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        RelayMetrics.FailoverDuration.Record(elapsed.TotalSeconds);
         RelayMetrics.SessionsMoved.Add(moved);
-        LogFailover(logger, dead.RelayId, games.Count, moved, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogFailover(logger, dead.RelayId, games.Count, moved, elapsed.TotalMilliseconds);
+        if (games.Count > 0)
+        {
+            await events.AppendAsync(ClusterEventType.RelayFailover, dead.RelayId,
+                new RelayFailover(dead.RelayId, games.Count, moved, targets, Math.Round(elapsed.TotalMilliseconds, 1)),
+                dedupeKey: $"relay_failover:{dead.RelayId}:{declaredAt.ToUnixTimeMilliseconds()}");
+        }
     }
 
     /// <summary>Whether a relay answers its health endpoint within the probe timeout.</summary>

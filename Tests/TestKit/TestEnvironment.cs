@@ -7,6 +7,9 @@ public static class TestEnvironment
     /// <summary>The folder holding OrleansGoRelay.sln, found above the test binaries.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>Where tests leave what a person looks at afterwards (screenshots): beside the run's result files.</summary>
+    public static string ArtifactsDirectory => Directory.CreateDirectory(Path.Combine(RepositoryRoot, ".data", "test-results", "artifacts")).FullName;
+
     /// <summary>The repository's SQL migrations folder.</summary>
     public static string MigrationsDirectory => Path.Combine(RepositoryRoot, "db", "migrations");
 

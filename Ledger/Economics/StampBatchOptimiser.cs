@@ -59,7 +59,8 @@ public static class StampBatchOptimiser
             : (missing / rate * AtLeast(missing + 1, expectedArrivals)) + (hoursLeft * (1 - AtLeast(missing, expectedArrivals)));
         var deposits = checked(n * rules.DepositPerStamp);
         var submitNow = (n >= rules.Threshold ? rules.Subsidy : 0) - deposits;
-        var wait = (long)Math.Floor(chance * rules.Subsidy) - deposits - (long)Math.Ceiling(n * expectedHold * rules.HoldingCostPerGameHour);
+        // Nothing pending: no batch either way, so both choices are worth nothing.
+        var wait = n == 0 ? 0 : (long)Math.Floor(chance * rules.Subsidy) - deposits - (long)Math.Ceiling(n * expectedHold * rules.HoldingCostPerGameHour);
         var action = n > 0 && wait > submitNow ? StampBatchAction.Wait : StampBatchAction.SubmitNow;
 
         var reasons = new List<string>();

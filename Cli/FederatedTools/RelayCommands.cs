@@ -82,7 +82,7 @@ internal static class RelayCommands
         foreach (var row in economics.Series)
         {
             var categories = string.Join(", ", row.Amounts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Key} {a.Value:N0}")));
-            Line($"{row.Start:yyyy-MM-dd HH:mm,-22} {row.Earned,16:N0} {row.Spent,16:N0} {row.Net,16:N0} {row.CumulativeNet,18:N0}  {categories}");
+            Line($"{row.Start,-22:yyyy-MM-dd HH:mm} {row.Earned,16:N0} {row.Spent,16:N0} {row.Net,16:N0} {row.CumulativeNet,18:N0}  {categories}");
         }
         text.AppendLine();
         var a = economics.Advice;

@@ -23,6 +23,7 @@ root.Subcommands.Add(OrleansGoRelay.Cli.ModelTools.VersusCommand.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.FlCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.ClusterCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.GamesCommands.Command());
+root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.RelayCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.FederatedTools.ApiCommands.Command());
 root.Subcommands.Add(OrleansGoRelay.Cli.InferenceTools.McpCommand.Command());
 root.Subcommands.Add(PlayCommands.Play());

@@ -19,6 +19,12 @@ public interface ILedgerStore
     /// <summary>The recorded outcome of a transfer id (with the transfer when applied), or null when the id is free.</summary>
     Task<TransferOutcome?> GetTransferAsync(string transferId, CancellationToken cancellationToken = default);
 
+    /// <summary>Every applied transfer with one of <paramref name="accountIds"/> on either side, in chain order.</summary>
+    Task<IReadOnlyList<Transfer>> TransfersOfAsync(IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Every applied transfer of <paramref name="code"/> whose reference is one of <paramref name="references"/>, in chain order.</summary>
+    Task<IReadOnlyList<Transfer>> TransfersReferencingAsync(IReadOnlyCollection<string> references, int code, CancellationToken cancellationToken = default);
+
     /// <summary>Stores an API key's SHA-256 bound to an account; false if the account does not exist.</summary>
     Task<bool> AddApiKeyAsync(byte[] keyHash, string accountId, CancellationToken cancellationToken = default);
 

@@ -57,6 +57,14 @@ public sealed class InMemoryLedgerStore(TimeProvider clock) : ILedgerStore, ILed
         Locked(() => _outcomes.TryGetValue(transferId, out var recorded) ? new TransferOutcome(transferId, recorded.Result, recorded.Transfer) : null, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<Transfer>> TransfersOfAsync(IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<Transfer>>(() => [.. _chain.Where(t => accountIds.Contains(t.DebitAccountId) || accountIds.Contains(t.CreditAccountId))], cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Transfer>> TransfersReferencingAsync(IReadOnlyCollection<string> references, int code, CancellationToken cancellationToken = default) =>
+        Locked<IReadOnlyList<Transfer>>(() => [.. _chain.Where(t => t.Code == code && t.Reference is { } reference && references.Contains(reference))], cancellationToken);
+
+    /// <inheritdoc />
     public Task<bool> AddApiKeyAsync(byte[] keyHash, string accountId, CancellationToken cancellationToken = default) =>
         Locked(() =>
         {

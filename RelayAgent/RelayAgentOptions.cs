@@ -95,6 +95,15 @@ public sealed class FederatedTrainerOptions
     /// <summary>Whether the relay stamps the consensus games it carried.</summary>
     public bool StampCarriedGames { get; set; } = true;
 
+    /// <summary>
+    /// Whether it follows the gateway's batch optimiser: holding consensus games while the advice is to wait for a
+    /// batch that earns the HighQualityData subsidy (off: every game is submitted as soon as it is found).
+    /// </summary>
+    public bool BatchStamps { get; set; } = true;
+
+    /// <summary>The most a consensus game waits for a batch before it is submitted whatever the advice: 2 minutes.</summary>
+    public TimeSpan MaxStampWait { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How often it polls the cluster for rounds and games.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -12,7 +12,7 @@ internal static class FederationOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public static readonly Option<string?> Token = new("--operator-token")
+    public static readonly Option<string?> Token = new("--operator-token", "--token")
     {
         Description = "The operator token (default: $GORELAY_OPERATOR_TOKEN, then .data/operator.token)",
     };

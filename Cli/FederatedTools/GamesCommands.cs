@@ -163,8 +163,9 @@ internal static class GamesCommands
         {
             return null;
         }
-        // The relays that carried it stamp it (gorelay-relay --fl does so within seconds of the consensus).
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        // The relays that carried it stamp it: gorelay-relay --fl within seconds of the consensus, or, when its batch
+        // optimiser holds the game for a batch that earns the HighQualityData subsidy, within its bound (2 minutes by default).
+        var deadline = DateTime.UtcNow.AddSeconds(150);
         while (DateTime.UtcNow < deadline)
         {
             var stamp = await gateway.GetAsync($"api/v1/stamps/{gameId}", cancellationToken).ConfigureAwait(false);

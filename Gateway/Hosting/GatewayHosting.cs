@@ -89,6 +89,7 @@ public static class GatewayHosting
         app.MapSubsidyPoolApi();
         app.MapStampsApi();
         app.MapRelaysApi();
+        app.MapRelayEconomicsApi();
         app.MapRelayUplinkApi();
         app.MapGamesApi();
         app.MapPlayersApi();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Gateway.Hosting;
@@ -28,12 +29,16 @@ public static class RelaysApi
         relays.MapGet("/{relayId}", async (string relayId, IGrainFactory grains) =>
                 await grains.GetGrain<IRelayNodeGrain>(relayId).GetRelay() is { } relay
                     ? Results.Ok(Describe(relay))
-                    : Problems.Create(StatusCodes.Status404NotFound, "unknown_relay", $"Relay '{relayId}' is not registered."))
+                    : UnknownRelay(relayId))
             .WithSummary("One relay with its health, load and role.");
         routes.MapPost("/api/v1/route", Route).WithTags("Relays")
             .WithSummary("The best relay for a player: closest healthy relay with free capacity, by game type; the score explains the choice.");
         return routes;
     }
+
+    /// <summary>The 404 of a relay id no relay registered.</summary>
+    public static ProblemHttpResult UnknownRelay(string relayId) =>
+        Problems.Create(StatusCodes.Status404NotFound, "unknown_relay", $"Relay '{relayId}' is not registered.");
 
     /// <summary>A relay as the API shows it.</summary>
     public static object Describe(RelayView relay)

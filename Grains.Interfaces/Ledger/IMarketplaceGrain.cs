@@ -25,6 +25,12 @@ public interface IMarketplaceGrain : IGrainWithStringKey, IMarketplaceEconomy
     /// <summary>The recorded outcome of a transfer id, or null when it is free.</summary>
     Task<TransferOutcome?> GetTransfer(string transferId);
 
+    /// <summary>Every applied transfer with one of the accounts on either side, in chain order (a relay's economics).</summary>
+    Task<IReadOnlyList<Transfer>> TransfersOf(IReadOnlyList<string> accountIds);
+
+    /// <summary>Every applied transfer of a code whose reference is one of <paramref name="references"/>, in chain order.</summary>
+    Task<IReadOnlyList<Transfer>> TransfersReferencing(IReadOnlyList<string> references, int code);
+
     /// <summary>Creates an API key bound to an account; returns the key (only its hash is stored), or null if the account does not exist.</summary>
     Task<string?> CreateApiKey(string accountId);
 

@@ -111,6 +111,34 @@ public sealed class PostgresLedgerStore : ILedgerStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<Transfer>> TransfersOfAsync(IReadOnlyCollection<string> accountIds, CancellationToken cancellationToken = default) =>
+        // Two index scans (transfers_debit, transfers_credit); a transfer between two of the accounts comes once.
+        ReadTransfersAsync(
+            $"SELECT {TransferColumns} FROM ledger.transfers WHERE debit_account_id = ANY($1) UNION SELECT {TransferColumns} FROM ledger.transfers WHERE credit_account_id = ANY($1) ORDER BY seq",
+            [.. accountIds], null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Transfer>> TransfersReferencingAsync(IReadOnlyCollection<string> references, int code, CancellationToken cancellationToken = default) =>
+        ReadTransfersAsync($"SELECT {TransferColumns} FROM ledger.transfers WHERE reference = ANY($1) AND code = $2 ORDER BY seq", [.. references], code, cancellationToken);
+
+    private async Task<IReadOnlyList<Transfer>> ReadTransfersAsync(string sql, string[] keys, int? code, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        command.Parameters.Add(new() { Value = keys });
+        if (code is { } value)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+        var transfers = new List<Transfer>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            transfers.Add(ReadTransfer(reader, 0));
+        }
+        return transfers;
+    }
+
+    /// <inheritdoc />
     public async Task<bool> AddApiKeyAsync(byte[] keyHash, string accountId, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand(

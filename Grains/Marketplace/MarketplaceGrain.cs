@@ -50,6 +50,10 @@ public sealed class MarketplaceGrain(ILedgerStore ledger, TimeProvider clock) : 
 
     public Task<TransferOutcome?> GetTransfer(string transferId) => ledger.GetTransferAsync(transferId);
 
+    public Task<IReadOnlyList<Transfer>> TransfersOf(IReadOnlyList<string> accountIds) => ledger.TransfersOfAsync(accountIds);
+
+    public Task<IReadOnlyList<Transfer>> TransfersReferencing(IReadOnlyList<string> references, int code) => ledger.TransfersReferencingAsync(references, code);
+
     public async Task<string?> CreateApiKey(string accountId)
     {
         var key = "mcp_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));

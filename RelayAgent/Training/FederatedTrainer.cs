@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrleansGoRelay.Contracts.Federated;
 using OrleansGoRelay.Contracts.Games;
+using OrleansGoRelay.Contracts.Relays;
 using OrleansGoRelay.Go.Records;
 using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Learning.Data;
@@ -28,7 +30,15 @@ namespace OrleansGoRelay.RelayAgent.Training;
 public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions sessions, IOptions<RelayAgentOptions> options, ILogger<FederatedTrainer> logger) : BackgroundService
 {
     private static readonly JsonSerializerOptions Json = OrleansGoRelay.Contracts.ApiJson.Options;
+    /// <summary>How long an answer of the batch optimiser is followed before it is asked again.</summary>
+    private static readonly TimeSpan AdviceLifetime = TimeSpan.FromSeconds(10);
+
     private readonly HashSet<string> _stampChecked = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _pendingStamps = new(StringComparer.Ordinal);
+    private StampBatchAdvice? _advice;
+    private string? _adviceMissing;
+    private DateTimeOffset _adviceAt;
+    private (bool Submit, int Pending) _lastDecision;
     private HashSet<string> _usable = new(StringComparer.Ordinal);
     private DateTimeOffset _nextSync;
     private bool _staked;
@@ -101,11 +111,12 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
                     }
                 }
             }
-            if (ready.Count > 0)
+            var now = DateTimeOffset.UtcNow;
+            foreach (var game in ready)
             {
-                using var stamped = await link.SendSignedAsync(HttpMethod.Post, "/api/v1/stamps/batch", JsonSerializer.SerializeToUtf8Bytes(ready, Json), cancellationToken).ConfigureAwait(false);
-                LogStamped(logger, ready.Count, (int)stamped.StatusCode);
+                _pendingStamps.TryAdd(game.GameId, now);
             }
+            await SubmitStampsAsync(now, cancellationToken).ConfigureAwait(false);
         }
         var usable = new HashSet<string>(StringComparer.Ordinal);
         for (var page = 1; ; page++)
@@ -132,6 +143,56 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Submits the pending consensus games as one batch when the batch optimiser says so (or the bound has passed, or
+    /// there is no advice), otherwise holds them; logs each new decision. The advice is asked again when the pending
+    /// count changes and every <see cref="AdviceLifetime"/>.
+    /// </summary>
+    private async Task SubmitStampsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_pendingStamps.Count == 0)
+        {
+            return;
+        }
+        var waited = now - _pendingStamps.Values.Min();
+        var maxWait = Settings.Fl.BatchStamps ? Settings.Fl.MaxStampWait : TimeSpan.Zero;
+        if (waited < maxWait && (_advice is null || _advice.PendingGames != _pendingStamps.Count || now - _adviceAt > AdviceLifetime))
+        {
+            (_advice, _adviceMissing) = await AskAdviceAsync(waited, maxWait, cancellationToken).ConfigureAwait(false);
+            _adviceAt = now;
+        }
+        var decision = StampBatchPolicy.Decide(_pendingStamps.Count, waited, maxWait, _advice, _adviceMissing);
+        if ((decision.Submit, _pendingStamps.Count) != _lastDecision)
+        {
+            _lastDecision = (decision.Submit, _pendingStamps.Count);
+            LogStampDecision(logger, decision.Submit ? "submit" : "hold", _pendingStamps.Count, waited.TotalSeconds, decision.Reason);
+        }
+        if (!decision.Submit)
+        {
+            return;
+        }
+        var batch = _pendingStamps.Keys.Select(g => new StampRequest(g, true)).ToList();
+        using var stamped = await link.SendSignedAsync(HttpMethod.Post, "/api/v1/stamps/batch", JsonSerializer.SerializeToUtf8Bytes(batch, Json), cancellationToken).ConfigureAwait(false);
+        LogStamped(logger, batch.Count, (int)stamped.StatusCode);
+        // An answer, even a refusal, settles these games (as before batching); a failed connection keeps them pending.
+        _pendingStamps.Clear();
+        _advice = null;
+    }
+
+    /// <summary>The optimiser's advice for the pending games from the economics route, or why there is none.</summary>
+    private async Task<(StampBatchAdvice? Advice, string? Missing)> AskAdviceAsync(TimeSpan waited, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        var query = string.Create(CultureInfo.InvariantCulture,
+            $"/api/v1/relays/{Uri.EscapeDataString(RelayId)}/economics?buckets=1&pending={_pendingStamps.Count}&waitedSeconds={(long)waited.TotalSeconds}&maxWaitSeconds={(long)maxWait.TotalSeconds}");
+        using var response = await link.SendSignedAsync(HttpMethod.Get, query, [], cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return (null, $"the economics route answered {(int)response.StatusCode}");
+        }
+        var economics = await response.Content.ReadFromJsonAsync<RelayEconomics>(Json, cancellationToken).ConfigureAwait(false);
+        return (economics?.Advice, economics is null ? "the economics route answered nothing" : null);
     }
 
     /// <summary>Moves the configured stake from the wallet into the relay's stake escrow once the wallet holds it.</summary>
@@ -381,6 +442,9 @@ public sealed partial class FederatedTrainer(GatewayLink link, PlayerSessions se
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Asked to stamp {Games} consensus games: {Status}")]
     private static partial void LogStamped(ILogger logger, int games, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stamp batch: {Decision} {Pending} consensus games (oldest waited {WaitedSeconds:F0} s): {Reason}")]
+    private static partial void LogStampDecision(ILogger logger, string decision, int pending, double waitedSeconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Staked {Amount} base units: {Status}")]
     private static partial void LogStaked(ILogger logger, long amount, int status);

@@ -36,6 +36,24 @@ public static class SiloHosts
             web.UseSetting("Fl:ValidationPositions", validationPositions.ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
 
+    /// <summary>A client of the host that sends the operator token.</summary>
+    public static HttpClient CreateOperatorClient(this WebApplicationFactory<Program> host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        return client;
+    }
+
+    /// <summary>Asserts the ledger verifies through the route: the chain intact, balances equal to the entries, summing to zero.</summary>
+    public static async Task AssertLedgerVerifiesAsync(HttpClient operatorClient)
+    {
+        var verify = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(operatorClient, "/api/v1/ledger/verify");
+        Assert.True(verify.GetProperty("chainValid").GetBoolean());
+        Assert.True(verify.GetProperty("balancesMatchEntries").GetBoolean());
+        Assert.Equal(0, verify.GetProperty("sumOfBalances").GetInt64());
+    }
+
     /// <summary>Waits until the host answers /health/ready with 200 (startup runs in the background).</summary>
     public static async Task WaitReadyAsync(HttpClient client)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
@@ -27,8 +26,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
             .WithWebHostBuilder(web => web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock)));
         var client = host.CreateClient();
         await SiloHosts.WaitReadyAsync(client);
-        var operatorClient = host.CreateClient();
-        operatorClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloHosts.OperatorToken);
+        var operatorClient = host.CreateOperatorClient();
         using var r1 = new TestRelay("stamp-r1", clock);
         using var r2 = new TestRelay("stamp-r2", clock);
 
@@ -107,10 +105,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
         await AssertProblemAsync(await r1.SendAsync(client, HttpMethod.Post, "/api/v1/models", new { modelHash = "ffff0000ffff0000ffff", generation = 1, stampIds = new[] { "stamp-g1" }, performance = new { winRate = 1.0, predictionAccuracy = 1.0, styleConsistency = 1.0 } }),
             (HttpStatusCode)422, "stamp_burned");
 
-        var verify = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/ledger/verify");
-        Assert.True(verify.GetProperty("chainValid").GetBoolean());
-        Assert.True(verify.GetProperty("balancesMatchEntries").GetBoolean());
-        Assert.Equal(0, verify.GetProperty("sumOfBalances").GetInt64());
+        await SiloHosts.AssertLedgerVerifiesAsync(operatorClient);
     }
 
     [Fact]
@@ -146,7 +141,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
     }
 
     /// <summary>Plays a short game whose two sessions are on the relay, ending in consensus or a dispute.</summary>
-    private static async Task KeepBeatingAsync(HttpClient client, IReadOnlyList<TestRelay> relays, CancellationToken stop)
+    internal static async Task KeepBeatingAsync(HttpClient client, IReadOnlyList<TestRelay> relays, CancellationToken stop)
     {
         var heartbeat = new { sessions = 0, latencyMs = 1.0, bandwidthMbps = 0.0, circuits = 0, cpuPercent = 1.0 };
         while (!stop.IsCancellationRequested)
@@ -187,10 +182,10 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
     private static async Task Fund(HttpClient operatorClient, string id, string account, long amount) =>
         Assert.Equal(HttpStatusCode.Created, (await TestRelay.PostAsync(operatorClient, "/api/v1/transfers", new { transferId = id, debitAccountId = "treasury", creditAccountId = account, amount, code = 1 })).Status);
 
-    private static async Task<long> BalanceAsync(HttpClient operatorClient, string account) =>
+    internal static async Task<long> BalanceAsync(HttpClient operatorClient, string account) =>
         (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/accounts/{account}")).GetProperty("balance").GetInt64();
 
-    private static Task AssertProblemAsync((HttpStatusCode Status, JsonElement Body) answer, HttpStatusCode status, string code)
+    internal static Task AssertProblemAsync((HttpStatusCode Status, JsonElement Body) answer, HttpStatusCode status, string code)
     {
         Assert.Equal((status, code), (answer.Status, answer.Body.GetProperty("code").GetString()));
         return Task.CompletedTask;

@@ -146,7 +146,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
     }
 
     /// <summary>Plays a short game whose two sessions are on the relay, ending in consensus or a dispute.</summary>
-    private static async Task KeepBeatingAsync(HttpClient client, IReadOnlyList<TestRelay> relays, CancellationToken stop)
+    internal static async Task KeepBeatingAsync(HttpClient client, IReadOnlyList<TestRelay> relays, CancellationToken stop)
     {
         var heartbeat = new { sessions = 0, latencyMs = 1.0, bandwidthMbps = 0.0, circuits = 0, cpuPercent = 1.0 };
         while (!stop.IsCancellationRequested)
@@ -184,7 +184,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
         await TestRelay.PostAsync(client, $"/api/v1/games/{gameId}/result", new { player = white, result = disputed ? "B+1.5" : "W+7.5" });
     }
 
-    private static async Task Fund(HttpClient operatorClient, string id, string account, long amount) =>
+    internal static async Task Fund(HttpClient operatorClient, string id, string account, long amount) =>
         Assert.Equal(HttpStatusCode.Created, (await TestRelay.PostAsync(operatorClient, "/api/v1/transfers", new { transferId = id, debitAccountId = "treasury", creditAccountId = account, amount, code = 1 })).Status);
 
     private static async Task<long> BalanceAsync(HttpClient operatorClient, string account) =>

@@ -10,4 +10,13 @@ public static class GoRelayMeter
 
     /// <summary>The meter.</summary>
     public static readonly Meter Meter = new(Name);
+
+    /// <summary>Adds 0 to every counter of the meter, so a fresh silo's scrape lists them (see the README's metrics table).</summary>
+    public static void RecordZeros()
+    {
+        Games.GameMetrics.Moves.Add(0);
+        Games.GameMetrics.Agreed.Add(0);
+        Games.GameMetrics.Disputed.Add(0);
+        Relays.RelayMetrics.SessionsMoved.Add(0);
+    }
 }

@@ -23,6 +23,8 @@ public sealed class PlayerSessions
 {
     private static readonly KeyValuePair<string, object?> Up = new("direction", "up");
     private static readonly KeyValuePair<string, object?> Down = new("direction", "down");
+    private static readonly KeyValuePair<string, object?> Opened = new("type", "opened");
+    private static readonly KeyValuePair<string, object?> Closed = new("type", "closed");
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Session, byte>> _byGame = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _carried = new(StringComparer.Ordinal);
@@ -64,14 +66,18 @@ public sealed class PlayerSessions
         var limit = Reserve(ip, player);
         if (limit is not null)
         {
-            _metrics.Refused.Add(1, new KeyValuePair<string, object?>("limit", limit));
+            _metrics.ReservationRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
             await Refuse(context, StatusCodes.Status429TooManyRequests, "relay_limit", $"Relay limit reached: {limit}.").ConfigureAwait(false);
             return;
         }
         _metrics.Sessions.Add(1);
+        _metrics.Reservations.Add(1, Opened);
+        long? circuitOpenedAt = null;
         try
         {
             var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            circuitOpenedAt = Stopwatch.GetTimestamp();
+            _metrics.Circuits.Add(1, Opened);
             // The circuit's limits: the size of one message and the data the player may send over the circuit's life.
             await using var connection = new WebSocketConnection<PlayerMessage, RelayMessage>(socket,
                 new WebSocketLimits(_limits.MaxMessageBytes, _limits.MaxCircuitBytes, SendQueue: 1024))
@@ -80,16 +86,22 @@ public sealed class PlayerSessions
                 OnReceived = bytes =>
                 {
                     _metrics.Messages.Add(1, Up);
-                    _metrics.Bytes.Add(bytes);
+                    _metrics.DataTransferred.Add(bytes, Up);
                 },
-                OnSent = bytes => _metrics.Bytes.Add(bytes),
+                OnSent = bytes => _metrics.DataTransferred.Add(bytes, Down),
             };
             await RunAsync(new Session(gameId, player, connection), context.RequestAborted).ConfigureAwait(false);
         }
         finally
         {
+            if (circuitOpenedAt is { } openedAt)
+            {
+                _metrics.Circuits.Add(1, Closed);
+                _metrics.CircuitDuration.Record(Stopwatch.GetElapsedTime(openedAt).TotalSeconds);
+            }
             Release(ip, player);
             _metrics.Sessions.Add(-1);
+            _metrics.Reservations.Add(1, Closed);
         }
     }
 

@@ -4,21 +4,25 @@ using System.Diagnostics.Metrics;
 namespace OrleansGoRelay.RelayAgent;
 
 /// <summary>
-/// The relay agent's instruments (meter <c>OrleansGoRelay.Relay</c>), exported at its own <c>/metrics</c> as
-/// <c>gorelay_relay_sessions</c> (gauge), <c>gorelay_relay_refused_total{limit}</c>,
-/// <c>gorelay_relay_messages_total{direction}</c>, <c>gorelay_relay_bytes_total</c>,
-/// <c>gorelay_relay_move_duration_seconds</c> (histogram) and <c>gorelay_relay_uplink_reconnects_total</c>.
+/// The relay agent's instruments (meter <c>OrleansGoRelay.Relay</c>), named after OpenTelemetry's conventions and
+/// libp2p's circuit relay v2 service family (<c>libp2p_relaysvc_*</c>: reservations and circuits opened and closed,
+/// rejections by reason, data transferred, circuit duration in seconds). Here a player connection is a reservation (it
+/// takes one of <c>MaxReservations</c>) and the game it carries is its circuit. Every instrument, with its Prometheus
+/// name, is in the README's metrics table (which the scrape tests read).
 /// </summary>
 public sealed class RelayAgentMetrics : IDisposable
 {
     /// <summary>The meter's name.</summary>
     public const string MeterName = "OrleansGoRelay.Relay";
 
-    /// <summary>The <c>limit</c> values of <see cref="Refused"/>, as PlayerSessions names the limits.</summary>
+    /// <summary>The <c>limit</c> values of <see cref="ReservationRejections"/>, as PlayerSessions names the limits.</summary>
     public static IReadOnlyList<string> RefusalLimits { get; } = ["max_reservations", "max_reservations_per_ip", "max_circuits_per_peer"];
 
-    /// <summary>The <c>direction</c> values of <see cref="Messages"/>: player to cluster, cluster to player.</summary>
+    /// <summary>The <c>direction</c> values of <see cref="Messages"/> and <see cref="DataTransferred"/>: player to cluster, cluster to player.</summary>
     public static IReadOnlyList<string> Directions { get; } = ["up", "down"];
+
+    /// <summary>The <c>type</c> values of <see cref="Reservations"/> and <see cref="Circuits"/> (libp2p's).</summary>
+    public static IReadOnlyList<string> Transitions { get; } = ["opened", "closed"];
 
     private readonly Meter _meter = new(MeterName);
     private TimeSpan _lastCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -26,21 +30,30 @@ public sealed class RelayAgentMetrics : IDisposable
 
     public RelayAgentMetrics()
     {
-        Sessions = _meter.CreateUpDownCounter<long>("gorelay.relay.sessions", "{session}", "Player connections open.");
-        Refused = _meter.CreateCounter<long>("gorelay.relay.refused", "{session}", "Player connections refused by a limit (tag: limit).");
+        Sessions = _meter.CreateUpDownCounter<long>("gorelay.relay.sessions", "{session}", "Player connections open (reservations held).");
+        Reservations = _meter.CreateCounter<long>("gorelay.relay.reservations", "{reservation}", "Player connections given a slot or freed (tag: type = opened, closed).");
+        ReservationRejections = _meter.CreateCounter<long>("gorelay.relay.reservation.rejections", "{reservation}", "Player connections refused by a limit (tag: limit).");
+        Circuits = _meter.CreateCounter<long>("gorelay.relay.circuits", "{circuit}", "Game circuits opened or closed (tag: type = opened, closed).");
+        CircuitDuration = _meter.CreateHistogram<double>("gorelay.relay.circuit.duration", "s", "How long a game circuit stayed open.");
         Messages = _meter.CreateCounter<long>("gorelay.relay.messages", "{message}", "Messages relayed (tag: direction).");
-        Bytes = _meter.CreateCounter<long>("gorelay.relay.bytes", "By", "Bytes relayed.");
+        DataTransferred = _meter.CreateCounter<long>("gorelay.relay.data.transferred", "By", "Bytes relayed over circuits (tag: direction).");
         MoveDuration = _meter.CreateHistogram<double>("gorelay.relay.move.duration", "s", "From a player's move to the cluster's acknowledgement.");
         UplinkReconnects = _meter.CreateCounter<long>("gorelay.relay.uplink.reconnects", "{reconnect}", "Uplink reconnections.");
     }
 
     public UpDownCounter<long> Sessions { get; }
 
-    public Counter<long> Refused { get; }
+    public Counter<long> Reservations { get; }
+
+    public Counter<long> ReservationRejections { get; }
+
+    public Counter<long> Circuits { get; }
+
+    public Histogram<double> CircuitDuration { get; }
 
     public Counter<long> Messages { get; }
 
-    public Counter<long> Bytes { get; }
+    public Counter<long> DataTransferred { get; }
 
     public Histogram<double> MoveDuration { get; }
 
@@ -71,13 +84,18 @@ public sealed class RelayAgentMetrics : IDisposable
         Sessions.Add(0);
         foreach (var limit in RefusalLimits)
         {
-            Refused.Add(0, new KeyValuePair<string, object?>("limit", limit));
+            ReservationRejections.Add(0, new KeyValuePair<string, object?>("limit", limit));
+        }
+        foreach (var type in Transitions)
+        {
+            Reservations.Add(0, new KeyValuePair<string, object?>("type", type));
+            Circuits.Add(0, new KeyValuePair<string, object?>("type", type));
         }
         foreach (var direction in Directions)
         {
             Messages.Add(0, new KeyValuePair<string, object?>("direction", direction));
+            DataTransferred.Add(0, new KeyValuePair<string, object?>("direction", direction));
         }
-        Bytes.Add(0);
         UplinkReconnects.Add(0);
     }
 

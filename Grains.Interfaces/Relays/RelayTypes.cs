@@ -27,7 +27,7 @@ public enum RelayHealth
 /// <param name="Circuits">Circuits at the last heartbeat.</param>
 /// <param name="LatencyMs">Latency at the last heartbeat.</param>
 /// <param name="CpuPercent">CPU at the last heartbeat.</param>
-/// <param name="Reputation">0..100, starting at 50, +1 per training stamp it created.</param>
+/// <param name="Reputation">0..100, starting at 50; raised by its training stamps and by stamps of its that trained promoted models, lowered by failed rounds and quarantines (<c>ReputationRules</c>).</param>
 /// <param name="Failures">When it was declared dead, within the quarantine window.</param>
 /// <param name="RegisteredAt">First registration.</param>
 /// <param name="LastHeartbeatAt">Last heartbeat (null before the first).</param>
@@ -61,15 +61,19 @@ public sealed record RouteRequest(string PlayerId, double Latitude, double Longi
 /// <param name="RegionLatencyMs">The region matrix's figure between the player's region and the relay's (0 when unknown).</param>
 /// <param name="RelayLatencyMs">The relay's own measured latency.</param>
 /// <param name="LoadPenaltyMs">Penalty for how full it is.</param>
-/// <param name="StabilityPenaltyMs">Penalty for recent failures and low reputation (teaching games weigh it).</param>
+/// <param name="StabilityPenaltyMs">Penalty for recent failures, 25 ms each (teaching games weigh it 3×).</param>
 /// <param name="BandwidthPenaltyMs">Penalty for low bandwidth (teaching games weigh it).</param>
 /// <param name="StandbyPenaltyMs">Penalty for being a standby relay in normal routing.</param>
 /// <param name="Total">The sum the relays are ranked by.</param>
 /// <param name="Preference">Which rule applied: <c>nearest</c>, <c>stable-high-bandwidth</c> or <c>lowest-latency</c>.</param>
+/// <param name="Reputation">The relay's reputation (0..100) the penalty was computed from.</param>
+/// <param name="ReputationPenaltyMs">0.1 ms per reputation point below 100 (0..10 ms), in the total of every game type.</param>
+/// <param name="ReputationWeight">How many times the total counts <paramref name="ReputationPenaltyMs"/>: 3 for teaching games, else 1.</param>
 [GenerateSerializer, Immutable, Alias("gorelay.RouteScore")]
 public sealed record RouteScore(
     double DistanceKm, double PropagationMs, double RegionLatencyMs, double RelayLatencyMs, double LoadPenaltyMs,
-    double StabilityPenaltyMs, double BandwidthPenaltyMs, double StandbyPenaltyMs, double Total, string Preference);
+    double StabilityPenaltyMs, double BandwidthPenaltyMs, double StandbyPenaltyMs, double Total, string Preference,
+    int Reputation, double ReputationPenaltyMs, int ReputationWeight);
 
 /// <summary>Where to connect, and why.</summary>
 /// <param name="RelayId">The chosen relay.</param>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansGoRelay.Contracts.Federated;
+using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Learning.Federated.Rounds;
 
 namespace OrleansGoRelay.Grains.Federated;
@@ -77,11 +78,17 @@ public interface IFederatedStore
     /// <summary>The promoted version's hash, or null before the genesis version.</summary>
     Task<string?> PromotedAsync();
 
-    /// <summary>Promotes a version.</summary>
-    Task PromoteAsync(string modelHash, DateTimeOffset at);
+    /// <summary>
+    /// Promotes a version and applies the <paramref name="reputation"/> it earns the owners of the stamps that trained it
+    /// (<see cref="ReputationRules.ForPromotion"/>), atomically; a change whose event key was applied before counts once.
+    /// </summary>
+    Task PromoteAsync(string modelHash, DateTimeOffset at, IReadOnlyList<ReputationChange> reputation);
 
-    /// <summary>Records whether a sampled relay was included in a round (once per round); returns its consecutive failures.</summary>
-    Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now);
+    /// <summary>
+    /// Records whether a sampled relay was included in a round (once per round) with what the round cost its reputation
+    /// (<see cref="ReputationRules.ForRound"/>), atomically; returns its consecutive failures.
+    /// </summary>
+    Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now, ReputationChange? reputation = null);
 
     /// <summary>A privacy run's saved state (JSON), or null.</summary>
     Task<string?> PrivacyStateAsync(string run);
@@ -90,8 +97,8 @@ public interface IFederatedStore
     Task SavePrivacyStateAsync(string run, string state, DateTimeOffset now);
 }
 
-/// <summary>The store in memory, for in-process test clusters.</summary>
-public sealed class InMemoryFederatedStore : IFederatedStore
+/// <summary>The store in memory, for in-process test clusters; reputation goes to <paramref name="relays"/> under this store's lock.</summary>
+public sealed class InMemoryFederatedStore(IRelayStore relays) : IFederatedStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StoredRound> _rounds = new(StringComparer.Ordinal);
@@ -238,8 +245,9 @@ public sealed class InMemoryFederatedStore : IFederatedStore
         }
     }
 
-    public Task PromoteAsync(string modelHash, DateTimeOffset at)
+    public async Task PromoteAsync(string modelHash, DateTimeOffset at, IReadOnlyList<ReputationChange> reputation)
     {
+        ArgumentNullException.ThrowIfNull(reputation);
         lock (_gate)
         {
             var version = _versions[modelHash];
@@ -250,21 +258,27 @@ public sealed class InMemoryFederatedStore : IFederatedStore
             }
             _promoted = modelHash;
         }
-        return Task.CompletedTask;
+        // Memory has no crash to survive between the two; the event keys keep a repeat from counting twice.
+        await relays.ApplyReputationAsync(reputation, at).ConfigureAwait(false);
     }
 
-    public Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now)
+    public async Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now, ReputationChange? reputation = null)
     {
+        int failures;
         lock (_gate)
         {
-            var (failures, last) = _standing.GetValueOrDefault(relayId, (0, ""));
+            (failures, var last) = _standing.GetValueOrDefault(relayId, (0, ""));
             if (last != roundId)
             {
                 failures = included ? 0 : failures + 1;
                 _standing[relayId] = (failures, roundId);
             }
-            return Task.FromResult(failures);
         }
+        if (reputation is not null)
+        {
+            await relays.ApplyReputationAsync([reputation], now).ConfigureAwait(false);
+        }
+        return failures;
     }
 
     public Task<string?> PrivacyStateAsync(string run) => Task.FromResult(_privacy.GetValueOrDefault(run));

@@ -1,4 +1,6 @@
 using OrleansGoRelay.Contracts.Federated;
+using OrleansGoRelay.Grains.Relays;
+using OrleansGoRelay.Grains.Stamps;
 using OrleansGoRelay.Learning.Federated.Rounds;
 using OrleansGoRelay.Learning.Model;
 
@@ -8,9 +10,10 @@ namespace OrleansGoRelay.Grains.Federated;
 /// The registry's rules over its store: a genesis version (the configured checkpoint, or a seeded random start) that is
 /// promoted by definition, and candidates registered with their measured figures and the gate's judgement against the
 /// promoted version on the same held-out positions. Both silos may race to create the genesis version: its hash is
-/// fixed by its weights, so the second insert finds the first.
+/// fixed by its weights, so the second insert finds the first. A promotion raises the reputation of the relays whose
+/// stamps trained the version (<see cref="ReputationRules.ForPromotion"/>), in the promotion's transaction.
 /// </summary>
-public sealed class ModelRegistry(IFederatedStore store, FederatedModels models, TimeProvider clock)
+public sealed class ModelRegistry(IFederatedStore store, FederatedModels models, IStampStore stamps, TimeProvider clock)
 {
     /// <summary>The promoted version, creating the genesis version on first use.</summary>
     public async Task<ModelVersionView> CurrentAsync()
@@ -32,8 +35,20 @@ public sealed class ModelRegistry(IFederatedStore store, FederatedModels models,
             var onnx = await Task.Run(() => FederatedModels.ExportOnnx(config, weights, "OrleansGoRelay genesis model"));
             await store.InsertVersionAsync(new StoredVersion(view, architecture, bytes, onnx));
         }
-        await store.PromoteAsync(hash, clock.GetUtcNow());
+        await store.PromoteAsync(hash, clock.GetUtcNow(), []); // the genesis version trained on no stamps
         return (await store.VersionAsync(hash))!;
+    }
+
+    /// <summary>
+    /// Promotes a registered version; the owners of the stamps it was trained on gain reputation with it (once per
+    /// version and relay, however often it is promoted).
+    /// </summary>
+    public async Task<ModelVersionView> PromoteAsync(string modelHash)
+    {
+        var version = await store.VersionAsync(modelHash) ?? throw new InvalidOperationException($"There is no model version '{modelHash}'.");
+        var used = version.StampsUsed.Count == 0 ? [] : await stamps.GetAsync([.. version.StampsUsed]);
+        await store.PromoteAsync(modelHash, clock.GetUtcNow(), ReputationRules.ForPromotion(modelHash, used.Select(s => (s.StampId, s.OwnerRelay))));
+        return (await store.VersionAsync(modelHash))!;
     }
 
     /// <summary>A version's shape and weights.</summary>
@@ -79,10 +94,6 @@ public sealed class ModelRegistry(IFederatedStore store, FederatedModels models,
         {
             return await store.VersionOfRoundAsync(roundId) ?? (await store.VersionAsync(hash))!;
         }
-        if (report.Decision == "promoted")
-        {
-            await store.PromoteAsync(hash, clock.GetUtcNow());
-        }
-        return (await store.VersionAsync(hash))!;
+        return report.Decision == "promoted" ? await PromoteAsync(hash) : (await store.VersionAsync(hash))!;
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
 using OrleansGoRelay.Contracts.Federated;
+using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Learning.Federated.Rounds;
 using static OrleansGoRelay.Grains.Storage.SqlCommands;
 
@@ -116,23 +117,34 @@ public sealed class PostgresFederatedStore(NpgsqlDataSource dataSource) : IFeder
 
     public async Task<string?> PromotedAsync() => await ScalarAsync<string>("SELECT model_hash FROM fl.promoted").ConfigureAwait(false);
 
-    public async Task PromoteAsync(string modelHash, DateTimeOffset at)
+    public async Task PromoteAsync(string modelHash, DateTimeOffset at, IReadOnlyList<ReputationChange> reputation)
     {
-        await using var command = dataSource.CreateCommand(
+        ArgumentNullException.ThrowIfNull(reputation);
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(
             """
             WITH promoted AS (
                 INSERT INTO fl.promoted (only_row, model_hash, changed_at) VALUES (true, $1, $2)
                 ON CONFLICT (only_row) DO UPDATE SET model_hash = excluded.model_hash, changed_at = excluded.changed_at)
             UPDATE fl.model_versions SET promoted_at = coalesce(promoted_at, $2) WHERE model_hash = $1
-            """);
-        command.WithValues(modelHash, at);
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            """, connection, transaction))
+        {
+            command.WithValues(modelHash, at);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await ReputationSql.ApplyAsync(connection, transaction, reputation, at).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
     }
 
-    public async Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now)
+    public async Task<int> RecordStandingAsync(string relayId, string roundId, bool included, DateTimeOffset now, ReputationChange? reputation = null)
     {
-        // Once per round: a retried settlement (after a crash) finds last_round already at this round and changes nothing.
-        await using var command = dataSource.CreateCommand(
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        int failures;
+        // Once per round: a retried settlement (after a crash) finds last_round already at this round and changes nothing,
+        // and the round's reputation change is keyed by round and relay.
+        await using (var command = new NpgsqlCommand(
             """
             INSERT INTO fl.relay_standing AS s (relay_id, consecutive_failures, rounds_included, last_round, updated_at)
             VALUES ($1, CASE WHEN $3 THEN 0 ELSE 1 END, CASE WHEN $3 THEN 1 ELSE 0 END, $2, $4)
@@ -141,9 +153,17 @@ public sealed class PostgresFederatedStore(NpgsqlDataSource dataSource) : IFeder
                 rounds_included = CASE WHEN s.last_round = $2 THEN s.rounds_included WHEN $3 THEN s.rounds_included + 1 ELSE s.rounds_included END,
                 last_round = $2, updated_at = $4
             RETURNING consecutive_failures
-            """);
-        command.WithValues(relayId, roundId, included, now);
-        return (int)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+            """, connection, transaction))
+        {
+            command.WithValues(relayId, roundId, included, now);
+            failures = (int)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
+        }
+        if (reputation is not null)
+        {
+            await ReputationSql.ApplyAsync(connection, transaction, [reputation], now).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return failures;
     }
 
     public async Task<string?> PrivacyStateAsync(string run) => await ScalarAsync<string>("SELECT state::text FROM fl.privacy WHERE run = $1", run).ConfigureAwait(false);

@@ -13,8 +13,9 @@ namespace OrleansGoRelay.Grains.Federated;
 /// <summary>
 /// The round scheduler (cluster singleton). It starts rounds on request, one open at a time, and samples their
 /// participants: registered, healthy relays with FL enabled whose stake (the balance of their <c>stake:</c> escrow) is
-/// at least <see cref="FederatedOptions.MinStake"/> and who may use at least one stamped game, drawn by stake without replacement (<see cref="ClientSampler"/>,
-/// seeded by the round number). Every second it moves the open round on, so a round whose silo died resumes on a
+/// at least <see cref="FederatedOptions.MinStake"/> and who may use at least one stamped game, drawn without replacement with
+/// weights stake × reputation factor (<see cref="ReputationRules.SelectionWeight"/>, 0.5× to 1.5×; <see cref="ClientSampler"/>,
+/// seeded by the round number): reputation tilts the draw, it never shuts a staked relay out. Every second it moves the open round on, so a round whose silo died resumes on a
 /// survivor and closes its stages at their deadlines even when no relay calls.
 /// </summary>
 [GrainType("fl-round-scheduler")]
@@ -58,7 +59,7 @@ public sealed partial class RoundSchedulerGrain(
             // A relay with no stamped game it may use has nothing to train on: sampling it would only fail its round.
             if (stake >= settings.MinStake && (await stamps.AccessibleAsync(relay.RelayId, 0, 1)).Count > 0)
             {
-                candidates.Add(new SamplingCandidate(relay.RelayId, stake));
+                candidates.Add(new SamplingCandidate(relay.RelayId, ReputationRules.SelectionWeight(stake, relay.Reputation)));
             }
         }
         if (candidates.Count < request.MinParticipants)

@@ -91,7 +91,8 @@ public sealed partial class RoundSettlement(
             await PayGameImpactAsync(start.RoundId, config, aggregation.Candidate, stampsUsed);
             steps["game_impact"] = Lap(timer);
         }
-        await RecordStandingAsync(start, included);
+        var participants = protocol.Participants(included.ToHashSet(StringComparer.Ordinal), aggregation?.Rejected);
+        await RecordStandingAsync(start, included, participants, aggregation?.Flagged ?? []);
         steps["standing"] = Lap(timer);
         var result = new ModelUpdate(start.RoundId, version?.ModelHash, included.Count, version?.Promoted ?? false, start.ModelVersion);
         var server = new Dictionary<string, double>(protocol.ServerSeconds, StringComparer.Ordinal);
@@ -100,8 +101,7 @@ public sealed partial class RoundSettlement(
             server[step] = seconds;
         }
         return new RoundOutcome(result, aggregation?.EpsilonSpent, failure,
-            protocol.Participants(included.ToHashSet(StringComparer.Ordinal), aggregation?.Rejected),
-            protocol.StageSeconds, server, protocol.BytesReceived, settlement, aggregation?.NoiseStandardDeviation);
+            participants, protocol.StageSeconds, server, protocol.BytesReceived, settlement, aggregation?.NoiseStandardDeviation);
     }
 
     private static double Lap(System.Diagnostics.Stopwatch clock)
@@ -231,13 +231,19 @@ public sealed partial class RoundSettlement(
         LogImpact(logger, roundId, fresh.Count, best);
     }
 
-    /// <summary>Every sampled relay's standing; a third failed round in a row quarantines it through the health monitor.</summary>
-    private async Task RecordStandingAsync(RoundStart start, IReadOnlyList<string> included)
+    /// <summary>
+    /// Every sampled relay's standing and what the round cost its reputation (<see cref="ReputationRules.ForRound"/>), in
+    /// one write each; a third failed round in a row quarantines it through the health monitor.
+    /// </summary>
+    private async Task RecordStandingAsync(RoundStart start, IReadOnlyList<string> included, IReadOnlyList<RoundParticipantView> participants, IReadOnlyList<string> flagged)
     {
         var set = included.ToHashSet(StringComparer.Ordinal);
+        var status = participants.ToDictionary(p => p.RelayId, p => p.Status, StringComparer.Ordinal);
         foreach (var relayId in start.Participants)
         {
-            var failures = await store.RecordStandingAsync(relayId, start.RoundId, set.Contains(relayId), clock.GetUtcNow());
+            var participation = ReputationRules.Participation(status.GetValueOrDefault(relayId), set.Contains(relayId), flagged.Contains(relayId, StringComparer.Ordinal));
+            var failures = await store.RecordStandingAsync(relayId, start.RoundId, set.Contains(relayId), clock.GetUtcNow(),
+                ReputationRules.ForRound(start.RoundId, relayId, participation));
             if (failures >= options.Value.QuarantineAfterFailedRounds)
             {
                 await grains.GetGrain<IRelayHealthMonitorGrain>(ISingletonGrain.Key).Quarantine(relayId,

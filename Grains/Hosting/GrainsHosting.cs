@@ -50,7 +50,7 @@ public static class GrainsHosting
             : new InMemoryClusterEventLog(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IFederatedStore>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
             ? new PostgresFederatedStore(postgres)
-            : new InMemoryFederatedStore());
+            : new InMemoryFederatedStore(sp.GetRequiredService<IRelayStore>()));
         services.TryAddSingleton<FederatedModels>();
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<GameRewards>();

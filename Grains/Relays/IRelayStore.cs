@@ -22,12 +22,18 @@ public interface IRelayStore
 
     /// <summary>
     /// Moves a relay to another health if it is still as <paramref name="observed"/> saw it (same health and last
-    /// heartbeat), so a heartbeat that arrived meanwhile wins. A move to dead appends a failure.
+    /// heartbeat), so a heartbeat that arrived meanwhile wins. A move to dead appends a failure. A
+    /// <paramref name="reputation"/> change (a quarantine's) is applied with the move, atomically, and only if it moved.
     /// </summary>
-    Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now);
+    Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now,
+        ReputationChange? reputation = null);
 
-    /// <summary>Adds to a relay's reputation, clamped to 0..100.</summary>
-    Task AddReputationAsync(string relayId, int delta);
+    /// <summary>
+    /// Applies reputation changes whose event keys were never applied (<see cref="ReputationRules"/>): a relay's new
+    /// changes are summed and the result clamped to 0..100; changes for unknown relays are ignored. Returns how many
+    /// changes were new.
+    /// </summary>
+    Task<int> ApplyReputationAsync(IReadOnlyList<ReputationChange> changes, DateTimeOffset at);
 
     /// <summary>Claims a nonce; false when the relay used it before.</summary>
     Task<bool> ClaimNonceAsync(string relayId, string nonce, DateTimeOffset expiresAt);

@@ -9,6 +9,7 @@ public sealed class InMemoryRelayStore : IRelayStore
     private readonly SortedDictionary<string, RelayView> _relays = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Relay, string Nonce), DateTimeOffset> _nonces = [];
     private readonly Dictionary<(string Game, string Player), string> _sessions = [];
+    private readonly HashSet<string> _reputationEvents = new(StringComparer.Ordinal);
 
     public Task<RelayView?> GetAsync(string relayId)
     {
@@ -33,7 +34,7 @@ public sealed class InMemoryRelayStore : IRelayStore
         {
             var view = _relays.TryGetValue(registration.RelayId, out var existing)
                 ? existing with { Registration = registration }
-                : new RelayView(registration, RelayHealth.Healthy, 0, 0, 0, 0, 50, [], now, null, now, null);
+                : new RelayView(registration, RelayHealth.Healthy, 0, 0, 0, 0, ReputationRules.Initial, [], now, null, now, null);
             _relays[registration.RelayId] = view;
             return Task.FromResult(view);
         }
@@ -66,7 +67,8 @@ public sealed class InMemoryRelayStore : IRelayStore
         }
     }
 
-    public Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now)
+    public Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now,
+        ReputationChange? reputation = null)
     {
         ArgumentNullException.ThrowIfNull(observed);
         lock (_lock)
@@ -76,20 +78,33 @@ public sealed class InMemoryRelayStore : IRelayStore
                 return Task.FromResult(false);
             }
             _relays[observed.RelayId] = view with { Health = health, Failures = [.. failures], QuarantinedUntil = quarantinedUntil, HealthChangedAt = now };
+            if (reputation is not null)
+            {
+                Apply([reputation]);
+            }
             return Task.FromResult(true);
         }
     }
 
-    public Task AddReputationAsync(string relayId, int delta)
+    public Task<int> ApplyReputationAsync(IReadOnlyList<ReputationChange> changes, DateTimeOffset at)
     {
+        ArgumentNullException.ThrowIfNull(changes);
         lock (_lock)
         {
-            if (_relays.TryGetValue(relayId, out var view))
-            {
-                _relays[relayId] = view with { Reputation = Math.Clamp(view.Reputation + delta, 0, 100) };
-            }
-            return Task.CompletedTask;
+            return Task.FromResult(Apply(changes));
         }
+    }
+
+    /// <summary>The rules of <see cref="ReputationSql"/>: new keys of known relays only, summed per relay, then clamped. Under the lock.</summary>
+    private int Apply(IReadOnlyList<ReputationChange> changes)
+    {
+        var fresh = changes.Where(c => _relays.ContainsKey(c.RelayId) && _reputationEvents.Add(c.EventKey)).ToList();
+        foreach (var relay in fresh.GroupBy(c => c.RelayId, StringComparer.Ordinal))
+        {
+            var view = _relays[relay.Key];
+            _relays[relay.Key] = view with { Reputation = ReputationRules.Apply(view.Reputation, relay.Sum(c => c.Delta)) };
+        }
+        return fresh.Count;
     }
 
     public Task<bool> ClaimNonceAsync(string relayId, string nonce, DateTimeOffset expiresAt)

@@ -65,21 +65,32 @@ public sealed class PostgresRelayStore(NpgsqlDataSource dataSource) : IRelayStor
         return updated[0];
     }
 
-    public async Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now)
+    public async Task<bool> TransitionAsync(RelayView observed, RelayHealth health, IReadOnlyList<DateTimeOffset> failures, DateTimeOffset? quarantinedUntil, DateTimeOffset now,
+        ReputationChange? reputation = null)
     {
         ArgumentNullException.ThrowIfNull(observed);
-        var changed = await QueryAsync(
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        var changed = await QueryAsync(connection,
             $"""
             UPDATE relays.relays SET health = $4, failures = $5, quarantined_until = $6, health_changed_at = $7
             WHERE relay_id = $1 AND health = $2 AND last_heartbeat_at IS NOT DISTINCT FROM $3 RETURNING {Columns}
             """,
             observed.RelayId, LedgerNames.NameOf(observed.Health), observed.LastHeartbeatAt,
             LedgerNames.NameOf(health), failures.ToArray(), quarantinedUntil, now).ConfigureAwait(false);
+        if (changed.Count == 1 && reputation is not null)
+        {
+            await ReputationSql.ApplyAsync(connection, transaction, [reputation], now).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
         return changed.Count == 1;
     }
 
-    public Task AddReputationAsync(string relayId, int delta) =>
-        ExecuteAsync("UPDATE relays.relays SET reputation = least(100, greatest(0, reputation + $2)) WHERE relay_id = $1", relayId, delta);
+    public Task<int> ApplyReputationAsync(IReadOnlyList<ReputationChange> changes, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return ReputationSql.ApplyAsync(dataSource, changes, at);
+    }
 
     public async Task<bool> ClaimNonceAsync(string relayId, string nonce, DateTimeOffset expiresAt) =>
         await ExecuteAsync("INSERT INTO relays.request_nonces (relay_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -126,7 +126,9 @@ public sealed partial class RelayHealthMonitorGrain(
     private async Task<bool> RemoveAsync(RelayView relay, bool quarantined, List<DateTimeOffset> failures, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var health = quarantined ? RelayHealth.Quarantined : RelayHealth.Dead;
-        if (!await store.TransitionAsync(relay, health, failures, quarantined ? now + options.Value.QuarantineDuration : relay.QuarantinedUntil, now))
+        // A quarantine costs reputation in the same write that moves the health (once: the move happens once).
+        if (!await store.TransitionAsync(relay, health, failures, quarantined ? now + options.Value.QuarantineDuration : relay.QuarantinedUntil, now,
+            quarantined ? ReputationRules.ForQuarantine(relay.RelayId, now, reason) : null))
         {
             return false;
         }

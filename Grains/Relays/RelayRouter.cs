@@ -6,9 +6,10 @@ namespace OrleansGoRelay.Grains.Relays;
 /// <summary>
 /// Chooses a relay for a player. Each eligible relay (healthy, not full) gets an expected latency in milliseconds:
 /// the round trip over the great-circle distance in fibre (2/3 c: 100 km per ms of round trip), the region matrix,
-/// the relay's measured latency and a load penalty; teaching games add penalties for instability and low
-/// bandwidth, dogfights double the latency terms. The lowest total wins; ties go to the larger stake, then to the
-/// smaller relay id, so the same inputs always give the same relay.
+/// the relay's measured latency, a load penalty and a reputation penalty (<see cref="ReputationRules.RoutingPenaltyMs"/>);
+/// teaching games add penalties for recent failures and low bandwidth and weigh reputation 3×, dogfights double the
+/// latency terms. The lowest total wins; ties go to the larger stake, then to the smaller relay id, so the same inputs
+/// always give the same relay.
 /// </summary>
 public static class RelayRouter
 {
@@ -71,17 +72,21 @@ public static class RelayRouter
         // A relay gets slower as it fills: up to 20 ms at capacity, most of it in the last quarter.
         var loadPenalty = 20 * load * load;
         var recentFailures = relay.Failures.Count(f => now - f <= options.QuarantineWindow);
-        var stability = recentFailures * 25 + (100 - relay.Reputation) / 10.0;
+        var stability = recentFailures * 25;
         var bandwidth = Math.Max(0, 100 - registration.BandwidthMbps) / 10;
+        // Every game type weighs reputation (the design's RNA propagation: relays whose data trained promoted models are
+        // found first among relays about as good); teaching games, which want a relay that lasts, weigh it 3×.
+        var reputation = ReputationRules.RoutingPenaltyMs(relay.Reputation);
         var standby = registration.Role == RelayRole.Standby ? (failover ? -StandbyPenaltyMs : StandbyPenaltyMs) : 0;
         var (preference, total) = request.GameType switch
         {
-            GameClass.Teaching => ("stable-high-bandwidth", propagation + region + relay.LatencyMs + loadPenalty + 3 * stability + 3 * bandwidth),
-            GameClass.Dogfight => ("lowest-latency", 2 * (propagation + region + relay.LatencyMs + loadPenalty)),
-            _ => ("nearest", propagation + region + relay.LatencyMs + loadPenalty),
+            GameClass.Teaching => ("stable-high-bandwidth", propagation + region + relay.LatencyMs + loadPenalty + 3 * (stability + reputation) + 3 * bandwidth),
+            GameClass.Dogfight => ("lowest-latency", 2 * (propagation + region + relay.LatencyMs + loadPenalty) + reputation),
+            _ => ("nearest", propagation + region + relay.LatencyMs + loadPenalty + reputation),
         };
         var weighted = request.GameType == GameClass.Teaching;
         return new RouteScore(Math.Round(distance, 1), Math.Round(propagation, 3), region, relay.LatencyMs, Math.Round(loadPenalty, 3),
-            weighted ? Math.Round(stability, 3) : 0, weighted ? Math.Round(bandwidth, 3) : 0, standby, Math.Round(total + standby, 3), preference);
+            weighted ? stability : 0, weighted ? Math.Round(bandwidth, 3) : 0, standby, Math.Round(total + standby, 3), preference,
+            relay.Reputation, Math.Round(reputation, 3), weighted ? 3 : 1);
     }
 }

@@ -55,7 +55,7 @@ public sealed class InMemoryStampStore(IRelayStore relays) : IStampStore
                 return false;
             }
         }
-        await relays.AddReputationAsync(stamp.OwnerRelay, 1).ConfigureAwait(false);
+        await relays.ApplyReputationAsync([ReputationRules.ForStamp(stamp.StampId, stamp.OwnerRelay)], stamp.CreatedAt).ConfigureAwait(false);
         return true;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using OrleansGoRelay.Go.Analysis;
+using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Grains.Storage;
 using OrleansGoRelay.Ledger;
 using static OrleansGoRelay.Grains.Storage.SqlCommands;
@@ -22,8 +23,10 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
     public async Task<bool> InsertAsync(TrainingStamp stamp)
     {
         ArgumentNullException.ThrowIfNull(stamp);
-        // One statement: the stamp, who may use it, and its owner's reputation point, or nothing when it exists.
-        await using var command = dataSource.CreateCommand(
+        // One transaction: the stamp, who may use it, and its owner's reputation point, or nothing when it exists.
+        await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
             """
             WITH inserted AS (
                 INSERT INTO market.stamps (stamp_id, game_id, game_hash, black_relay, white_relay, owner_relay, black_player, white_player,
@@ -32,15 +35,19 @@ public sealed class PostgresStampStore(NpgsqlDataSource dataSource) : IStampStor
                 ON CONFLICT DO NOTHING RETURNING stamp_id),
             access AS (
                 INSERT INTO market.stamp_access (relay_id, stamp_id)
-                SELECT relay, stamp_id FROM inserted, unnest($14::text[]) AS relay),
-            reputation AS (
-                UPDATE relays.relays SET reputation = least(100, reputation + 1) WHERE relay_id = $5 AND EXISTS (SELECT 1 FROM inserted))
+                SELECT relay, stamp_id FROM inserted, unnest($14::text[]) AS relay)
             SELECT count(*) FROM inserted
-            """);
+            """, connection, transaction);
         command.WithValues(stamp.StampId, stamp.GameHash, stamp.BlackRelay, stamp.WhiteRelay, stamp.OwnerRelay, stamp.BlackPlayer,
             stamp.WhitePlayer, stamp.ConsensusResult, stamp.TotalMoves, LedgerNames.NameOf(stamp.GameClass),
             JsonSerializer.Serialize(stamp.Features, Json), stamp.Deposit, stamp.CreatedAt, stamp.AccessRelays.ToArray());
-        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
+        var created = (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))! == 1;
+        if (created)
+        {
+            await ReputationSql.ApplyAsync(connection, transaction, [ReputationRules.ForStamp(stamp.StampId, stamp.OwnerRelay)], stamp.CreatedAt).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync().ConfigureAwait(false);
+        return created;
     }
 
     public Task<IReadOnlyList<TrainingStamp>> AccessibleAsync(string relayId, int offset, int limit) =>

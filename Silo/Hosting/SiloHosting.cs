@@ -9,6 +9,7 @@ using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Grains;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Persistence.GrainStorage;
+using OrleansGoRelay.ServiceDefaults;
 
 namespace OrleansGoRelay.Silo.Hosting;
 
@@ -41,6 +42,8 @@ public static class SiloHosting
             ?? throw new InvalidOperationException("Set ConnectionStrings:Postgres (env ConnectionStrings__Postgres).");
         var settings = builder.Configuration.GetSection(SiloSettings.Section).Get<SiloSettings>() ?? new SiloSettings();
         builder.AddGatewayDefaults();
+        // Every counter of the product's meter at 0 from the first scrape (an instrument never recorded is not exported).
+        builder.Services.AddInitialMeasurements(_ => GoRelayMeter.RecordZeros());
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaGate>();

@@ -35,9 +35,11 @@ public sealed record PrivacyRun(PrivacySettings Settings, double SamplingRate, l
 /// <param name="NoiseStandardDeviation">The noise per coordinate (with privacy).</param>
 /// <param name="Refused">Why no aggregate was formed, or null.</param>
 /// <param name="Seconds">Server seconds per step (validation, aggregation, contribution).</param>
+/// <param name="Flagged">Relays whose plain updates count but that the validator flagged as outliers (the cluster lowers their reputation).</param>
 public sealed record AggregationOutcome(
     float[] Candidate, IReadOnlyList<string> Included, IReadOnlyDictionary<string, string> Rejected, IReadOnlyList<ClientObservation> Observations,
-    QualitySource Quality, DpFedAvgState? Privacy, double? EpsilonSpent, double? NoiseStandardDeviation, string? Refused, IReadOnlyDictionary<string, double> Seconds);
+    QualitySource Quality, DpFedAvgState? Privacy, double? EpsilonSpent, double? NoiseStandardDeviation, string? Refused, IReadOnlyDictionary<string, double> Seconds,
+    IReadOnlyList<string>? Flagged = null);
 
 /// <summary>
 /// The server's half of a round after its last stage closed, the same steps as the simulator's: plain updates are
@@ -65,6 +67,7 @@ public static class RoundAggregator
         var server = ServerOptimizers.Create("sgd", 1.0);
         var dp = privacy?.Aggregator();
         var rejected = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flagged = new List<string>();
         var cosines = new Dictionary<string, double>(StringComparer.Ordinal);
         var shapley = new Dictionary<string, double>(StringComparer.Ordinal);
         float[] aggregate;
@@ -104,6 +107,7 @@ public static class RoundAggregator
                 {
                     rejected[check.ClientId] = check.Reason ?? "rejected by the update validator";
                 }
+                flagged.AddRange(checks.Where(c => c.Verdict == UpdateVerdict.Flagged).Select(c => c.ClientId));
             }
             seconds["validation"] = Lap(clock);
             var accepted = updates.Where(u => !rejected.ContainsKey(u.ClientId)).ToList();
@@ -153,7 +157,8 @@ public static class RoundAggregator
                 included.Contains(c.RelayId) ? 1 : 0, 1, quality == QualitySource.Shapley ? shapley.GetValueOrDefault(c.RelayId) : null))
             .ToList();
         seconds["contributions"] = Lap(clock);
-        return new AggregationOutcome(candidate, included, rejected, observations, quality, dp?.State, dp?.EpsilonSpent, dp?.LastRound?.NoiseStandardDeviation, refused, seconds);
+        return new AggregationOutcome(candidate, included, rejected, observations, quality, dp?.State, dp?.EpsilonSpent, dp?.LastRound?.NoiseStandardDeviation, refused, seconds,
+            [.. flagged.Where(included.Contains)]);
     }
 
     private static double Lap(System.Diagnostics.Stopwatch clock)

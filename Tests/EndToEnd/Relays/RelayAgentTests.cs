@@ -131,6 +131,12 @@ public sealed class RelayAgentTests(PostgresDatabase database) : IClassFixture<P
         // Series without labels may be written with or without "{}".
         Assert.Matches(@"(?m)^gorelay_relay_sessions(\{\})? 2$", metrics);
         Assert.Matches(@"(?m)^gorelay_relay_move_duration_seconds_count(\{\})? 2$", metrics);
+        Assert.Contains("gorelay_relay_reservations_total{type=\"opened\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("gorelay_relay_circuits_total{type=\"opened\"} 2", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^gorelay_relay_data_transferred_bytes_total\{direction=""up""\} [1-9]", metrics);
+        // Every documented series is there (the circuit duration's once a circuit closes: see the limits test).
+        Assert.All(MetricsTable.PrometheusNames("OrleansGoRelay.Relay").Where(n => n != "gorelay_relay_circuit_duration_seconds"),
+            name => Assert.Contains("\n" + name, metrics, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -178,8 +184,9 @@ public sealed class RelayAgentTests(PostgresDatabase database) : IClassFixture<P
         Assert.Equal(HttpStatusCode.SwitchingProtocols, status);
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
-        Assert.Contains("gorelay_relay_refused_total{limit=\"max_circuits_per_peer\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("gorelay_relay_refused_total{limit=\"max_reservations\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("gorelay_relay_reservation_rejections_total{limit=\"max_circuits_per_peer\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("gorelay_relay_reservation_rejections_total{limit=\"max_reservations\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^gorelay_relay_circuit_duration_seconds_count(\{\})? [1-9]", metrics);
         again.Dispose();
         third.Dispose();
     }

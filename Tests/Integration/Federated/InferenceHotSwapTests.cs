@@ -23,14 +23,7 @@ public sealed class InferenceHotSwapTests(PostgresDatabase database) : IClassFix
         var old = await registry.CurrentAsync();
 
         // Another version of the same net: the genesis weights moved, registered but not yet promoted.
-        var (config, weights) = await registry.LoadAsync(old.ModelHash);
-        var moved = weights.Select((w, i) => w + (0.2f * MathF.Sin(i))).ToArray();
-        var architecture = ModelArchitecture.Of(config);
-        var bytes = ModelArchitecture.ToBytes(moved);
-        var hash = ModelArchitecture.Hash(architecture, bytes);
-        Assert.True(await store.InsertVersionAsync(new StoredVersion(
-            old with { ModelHash = hash, Parent = old.ModelHash, Promoted = false, PromotedAt = null, Gate = null },
-            architecture, bytes, FederatedModels.ExportOnnx(config, moved, "hot swap test"))));
+        var hash = await TestVersions.InsertMovedAsync(registry, store, old, (w, i) => w + (0.2f * MathF.Sin(i)), [], "hot swap test");
 
         var position = new PredictRequest(null, 9, 7.5, "chinese", null, ["E5", "C3", "G7"], "W", TopK: 3);
         const int clientCount = 8;
@@ -50,7 +43,7 @@ public sealed class InferenceHotSwapTests(PostgresDatabase database) : IClassFix
         // from the new one (the new session is made while the old keeps answering: how long that takes is the
         // machine's, so the test waits for the swap rather than for a time).
         await Eventually.WaitForAsync(() => seen.All(q => q.Count >= 5), done => done, TimeSpan.FromMinutes(2));
-        await store.PromoteAsync(hash, DateTimeOffset.UtcNow);
+        await store.PromoteAsync(hash, DateTimeOffset.UtcNow, []);
         await Eventually.WaitForAsync(() => seen.All(q => q.Count(v => v == hash) >= 20), done => done, TimeSpan.FromMinutes(2));
         await stop.CancelAsync();
         await Task.WhenAll(clients); // a request that failed would fail its client here

@@ -72,6 +72,9 @@ public sealed class GameApiTests(PostgresDatabase database) : IClassFixture<Post
         var text = await metrics.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE gorelay_game_moves_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE gorelay_game_consensus_total counter", text, StringComparison.Ordinal);
+        // Every series the README's metrics table documents for the cluster (the failover histogram's once a relay died).
+        Assert.All(MetricsTable.PrometheusNames("OrleansGoRelay").Where(n => n != "gorelay_relay_failover_duration_seconds"),
+            name => Assert.Contains("\n" + name, text, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -179,7 +179,7 @@ public sealed class StampApiTests(PostgresDatabase database) : IClassFixture<Pos
         await TestRelay.PostAsync(client, $"/api/v1/games/{gameId}/result", new { player = white, result = disputed ? "B+1.5" : "W+7.5" });
     }
 
-    private static async Task Fund(HttpClient operatorClient, string id, string account, long amount) =>
+    internal static async Task Fund(HttpClient operatorClient, string id, string account, long amount) =>
         Assert.Equal(HttpStatusCode.Created, (await TestRelay.PostAsync(operatorClient, "/api/v1/transfers", new { transferId = id, debitAccountId = "treasury", creditAccountId = account, amount, code = 1 })).Status);
 
     internal static async Task<long> BalanceAsync(HttpClient operatorClient, string account) =>

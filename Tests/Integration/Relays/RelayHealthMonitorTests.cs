@@ -155,7 +155,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
 
         // The rounds' standing counts each round once (a settlement finished again after a crash counts nothing twice)
         // and an included round starts the count again.
-        var standing = new OrleansGoRelay.Grains.Federated.InMemoryFederatedStore();
+        var standing = new OrleansGoRelay.Grains.Federated.InMemoryFederatedStore(new InMemoryRelayStore());
         var now = _clock.GetUtcNow();
         Assert.Equal(1, await standing.RecordStandingAsync("trainer", "round-1", included: false, now));
         Assert.Equal(0, await standing.RecordStandingAsync("trainer", "round-2", included: true, now));

@@ -27,7 +27,8 @@ public sealed class RelayRouterTests
         Assert.Equal(3, choice.Candidates);
         Assert.Equal("nearest", choice.Score.Preference);
         Assert.InRange(choice.Score.DistanceKm, 170, 180);
-        Assert.Equal(choice.Score.PropagationMs + choice.Score.RelayLatencyMs + choice.Score.LoadPenaltyMs, choice.Score.Total, 3);
+        Assert.Equal(choice.Score.PropagationMs + choice.Score.RelayLatencyMs + choice.Score.LoadPenaltyMs + choice.Score.ReputationPenaltyMs, choice.Score.Total, 3);
+        Assert.Equal((50, 5, 1), (choice.Score.Reputation, choice.Score.ReputationPenaltyMs, choice.Score.ReputationWeight));
         Assert.Equal(75, RelayRouter.Score(relays[2], Brussels, Options, Now).RegionLatencyMs);
 
         Assert.Equal("par", RelayRouter.Choose([relays[0] with { Health = RelayHealth.Suspect }, relays[1], relays[2]], Brussels, Options, Now)!.Value.Relay.RelayId);
@@ -44,7 +45,8 @@ public sealed class RelayRouterTests
         var teaching = RelayRouter.Choose(relays, Brussels with { GameType = GameClass.Teaching }, Options, Now)!.Value;
         Assert.Equal(("par", "stable-high-bandwidth"), (teaching.Relay.RelayId, teaching.Score.Preference));
         var amsAsTeacher = RelayRouter.Score(relays[0], Brussels with { GameType = GameClass.Teaching }, Options, Now);
-        Assert.Equal(25 + 5, amsAsTeacher.StabilityPenaltyMs);
+        Assert.Equal(25, amsAsTeacher.StabilityPenaltyMs);
+        Assert.Equal((5, 3), (amsAsTeacher.ReputationPenaltyMs, amsAsTeacher.ReputationWeight));
         Assert.Equal(9, amsAsTeacher.BandwidthPenaltyMs);
 
         // For a dogfight the lowest expected latency wins even when a busier relay is nearer.

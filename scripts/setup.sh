@@ -31,6 +31,8 @@ missing=()
 command -v psql >/dev/null || missing+=(postgresql-client)
 [ -x /usr/games/gnugo ] || missing+=(gnugo)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+# The pictures' font (Pictures/PictureStyle).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing ${missing[*]}"

@@ -68,14 +68,26 @@ public sealed partial class GameGrain(
         var normalised = Normalise(spec);
         if (State.Spec is { } existing)
         {
-            return existing == normalised ? View() : throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
+            if (existing != normalised)
+            {
+                throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
+            }
+            // A retried creation: the first may have died between the game's write and the players' index.
+            await IndexForPlayersAsync(existing);
+            return View();
         }
         var created = new GameRecordState { Spec = normalised, State = GameState.Playing, CreatedAt = clock.GetUtcNow() };
         var board = Replay(created);
         await WriteAsync(created);
         _board = board;
+        await IndexForPlayersAsync(normalised);
         return View();
     }
+
+    // Each player's list of games (the style profile's source); adding is idempotent.
+    private Task IndexForPlayersAsync(GameSpec spec) => Task.WhenAll(
+        GrainFactory.GetGrain<IPlayerGamesGrain>(spec.Black).Add(this.GetPrimaryKeyString()),
+        GrainFactory.GetGrain<IPlayerGamesGrain>(spec.White).Add(this.GetPrimaryKeyString()));
 
     public Task<GameView?> GetGame() => Task.FromResult(State.Spec is null ? null : View());
 

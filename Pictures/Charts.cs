@@ -72,7 +72,8 @@ public static class Charts
         {
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Label, FillColor = PictureStyle.Series[s % PictureStyle.Series.Count] });
         }
-        plot.ShowLegend(Alignment.LowerRight);
+        // Outside the data area: a legend inside would cover the longest bar's label.
+        plot.ShowLegend(Edge.Right);
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. ticks]);
         plot.Axes.Left.MajorTickStyle.Length = 0;
         plot.Axes.Margins(left: 0, right: 0.15);

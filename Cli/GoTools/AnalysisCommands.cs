@@ -147,8 +147,8 @@ internal static class AnalysisCommands
         var gameNumber = new Option<int>("--game") { Description = "Which game of the collection (from 1)", DefaultValueFactory = _ => 1 };
         var swings = new Option<string>("--evaluator")
         {
-            Description = "What finds the mistakes (falls of the mover's estimated margin): influence (fast heuristic) or gnugo (GNU Go estimate_score, slow); the model reads every move either way",
-            DefaultValueFactory = _ => "influence",
+            Description = "What finds the mistakes (falls of the mover's estimated margin): gnugo (GNU Go estimate_score, seconds a game) or influence (fast heuristic, rarely sees a mover lose 3 points); the model reads every move either way",
+            DefaultValueFactory = _ => "gnugo",
         };
         var model = new Option<string>("--model") { Description = "The .onnx model that reviews the game (its move, its value, its agreement)", DefaultValueFactory = _ => ShippedModel };
         var png = new Option<string?>("--png") { Description = "Also write the game's board map as a PNG here (--png-kind)" };
@@ -204,7 +204,12 @@ internal static class AnalysisCommands
             Console.WriteLine("critical moves (the model's value head: the mover's win probability fell):");
             foreach (var m in review.CriticalMoves ?? [])
             {
-                Console.WriteLine($"  {Describe(m, "% win probability")}");
+                Console.WriteLine($"  {Describe(m, "points of win probability (of 100)")}");
+            }
+            Console.WriteLine("policy blunders (the model was sure of its move and gave the one played under 5 %):");
+            foreach (var m in review.PolicyBlunders ?? [])
+            {
+                Console.WriteLine($"  {Describe(m, "points of probability")}");
             }
             Console.WriteLine("lessons:");
             Console.WriteLine($"  opening: {analysis.Lessons.Opening}");

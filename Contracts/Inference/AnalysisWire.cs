@@ -12,7 +12,8 @@ public sealed record GameReviewRequest(string Sgf, string? ModelVersion = null);
 /// <param name="Color">B or W: who played it.</param>
 /// <param name="Played">What was played (GTP vertex or pass).</param>
 /// <param name="Swing">In <see cref="GameReview.Mistakes"/>: how many points the analyser's estimate of the mover's margin fell with it;
-/// in <see cref="GameReview.CriticalMoves"/>: how far the value head's win probability for the mover fell with it, in points of 100.</param>
+/// in <see cref="GameReview.CriticalMoves"/>: how far the value head's win probability for the mover fell with it, in points of 100;
+/// in <see cref="GameReview.PolicyBlunders"/>: the model's probability of its move minus that of the move played, in points of 100.</param>
 /// <param name="Kind">blunder, mistake or inaccuracy (points: ≥ 15, ≥ 7, ≥ 3; win probability: ≥ 20, ≥ 10, ≥ 5, else swing), with "tactical" when a capture follows within two moves.</param>
 /// <param name="Phase">opening, middle game or endgame.</param>
 /// <param name="ModelMove">What the model would have played there.</param>
@@ -35,9 +36,11 @@ public sealed record ReviewedMove(int MoveNumber, string Color, string Played, d
 /// <param name="Charged">Base units drawn for the call.</param>
 /// <param name="CriticalMoves">The value head's largest falls in the mover's win probability (at most five), largest first.</param>
 /// <param name="SwingEvaluator">What found the mistakes: influence (the default heuristic) or gnugo.</param>
+/// <param name="PolicyBlunders">Moves the model's policy calls blunders (at most five, largest first): it was confident of its move (≥ 50 %) and gave the move played under 5 %; the swing is the gap, in points of 100.</param>
 public sealed record GameReview(
     int Moves, string? Result, string Class, ReviewedMove? TurningPoint, IReadOnlyList<ReviewedMove> Mistakes, IReadOnlyList<double> BlackWinProbability,
-    IReadOnlyDictionary<string, double> Agreement, string ModelVersion, long Charged, IReadOnlyList<ReviewedMove>? CriticalMoves = null, string SwingEvaluator = "influence");
+    IReadOnlyDictionary<string, double> Agreement, string ModelVersion, long Charged, IReadOnlyList<ReviewedMove>? CriticalMoves = null, string SwingEvaluator = "influence",
+    IReadOnlyList<ReviewedMove>? PolicyBlunders = null);
 
 /// <summary>One line of a streamed review (<c>?stream=true</c>, NDJSON): progress while the model reads the game, then the review.</summary>
 /// <param name="Type"><c>progress</c> or <c>review</c>.</param>

@@ -24,7 +24,8 @@ public sealed record ModelMoveChoice(string Best, double BestProbability, double
 /// probability it gave the move played, the value head's estimate), which gives the critical moves (the largest falls
 /// of the mover's win probability), the agreement per colour and the value series. The analyser's evaluator (the
 /// influence heuristic by default, GNU Go on request) gives the mistakes and the turning point (the largest falls of
-/// the mover's estimated margin), the class and the phases. Both lists come with the model's move. The shipped
+/// the mover's estimated margin), the class and the phases. The policy alone gives its blunders: moves it would almost
+/// never have played where it was sure of another. Every list comes with the model's move. The shipped
 /// baseline's value head is nearly flat (value accuracy 50 % on held-out games: see
 /// <see cref="ValueNetEvaluator.Calibrated"/>), so its critical moves are falls of a few points of 100 and the
 /// analyser's mistakes are what a player should read first; a stronger value head sharpens the first list by itself.
@@ -32,6 +33,12 @@ public sealed record ModelMoveChoice(string Best, double BestProbability, double
 public static class GameReviewer
 {
     private const int Batch = 64;
+
+    /// <summary>A policy blunder: the model gave its own move at least this probability …</summary>
+    private const double PolicyConfident = 0.5;
+
+    /// <summary>… and the move played less than this.</summary>
+    private const double PolicyUnlikely = 0.05;
 
     /// <summary>The review of <paramref name="record"/> by <paramref name="model"/> (up to the record's first illegal move).</summary>
     /// <param name="model">The model.</param>
@@ -76,16 +83,25 @@ public static class GameReviewer
             .OrderByDescending(m => m.Swing)
             .ToList();
         var phases = analysis.Features.Phases;
+        string PhaseOf(int m) => m <= phases.OpeningToMiddle ? "opening" : m < phases.MiddleToEnd ? "middle game" : "endgame";
         var critical = Enumerable.Range(1, moves)
             .Select(m => (Move: m, Fall: 100 * (choices[m - 1].MoverWinBefore - choices[m - 1].MoverWinAfter)))
             .Where(c => c.Fall > 0)
             .OrderByDescending(c => c.Fall)
             .Take(5)
-            .Select(c => Reviewed(c.Move, c.Fall, ValueKind(c.Fall), c.Move <= phases.OpeningToMiddle ? "opening" : c.Move < phases.MiddleToEnd ? "middle game" : "endgame"))
+            .Select(c => Reviewed(c.Move, c.Fall, ValueKind(c.Fall), PhaseOf(c.Move)))
+            .ToList();
+        // The policy's blunders: where the model was sure of its move and would almost never have played the one chosen.
+        var policyBlunders = Enumerable.Range(1, moves)
+            .Where(m => choices[m - 1] is { BestProbability: >= PolicyConfident, PlayedProbability: < PolicyUnlikely })
+            .Select(m => (Move: m, Gap: 100 * (choices[m - 1].BestProbability - choices[m - 1].PlayedProbability)))
+            .OrderByDescending(b => b.Gap)
+            .Take(5)
+            .Select(b => Reviewed(b.Move, b.Gap, "policy blunder", PhaseOf(b.Move)))
             .ToList();
         var review = new GameReview(moves, record.Result.ToString(), analysis.Class.ToString().ToLowerInvariant(), mistakes.FirstOrDefault(), mistakes, blackWins,
             agreed.ToDictionary(a => a.Key.ToLetter().ToString(), a => a.Value.All == 0 ? 0 : Math.Round(a.Value.Same / (double)a.Value.All, 4)), modelVersion, 0,
-            critical, evaluator.Name);
+            critical, evaluator.Name, policyBlunders);
         return (review, analysis);
     }
 

@@ -33,6 +33,8 @@ root.Subcommands.Add(AnalysisCommands.Classify());
 root.Subcommands.Add(AnalysisCommands.Score());
 root.Subcommands.Add(AnalysisCommands.Features());
 root.Subcommands.Add(AnalysisCommands.Review());
+root.Subcommands.Add(PictureCommands.Heatmap());
+root.Subcommands.Add(PlayerCommands.Style());
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration

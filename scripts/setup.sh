@@ -33,6 +33,8 @@ command -v psql >/dev/null || missing+=(postgresql-client)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 # The dashboard's browser tests drive Debian's Chromium through Playwright (no browser download).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The pictures' font (Pictures/PictureStyle).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing ${missing[*]}"

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using Orleans.Serialization;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Cli.Play;
 using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Gateway.Hosting;
@@ -44,9 +45,10 @@ internal static class InferenceBenchmark
         var checkpoint = new Option<string>("--checkpoint") { Description = "The model to serve (a training checkpoint folder)", DefaultValueFactory = _ => "models/training/baseline" };
         var games = new Option<string>("--positions") { Description = "An SGF collection the positions come from", DefaultValueFactory = _ => "../shared/data/tom-9d-2003-2009.sgf.gz" };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: env GORELAY_CONNECTION, else .data/connection-string)" };
+        var png = BenchPictures.PngOption();
         var command = new Command("inference", "p50/p99 and throughput of one prediction through ONNX Runtime, the batching predictor, the grain, HTTP with payment and MCP")
         {
-            seconds, clients, maxBatch, threads, precision, checkpoint, games, connection,
+            seconds, clients, maxBatch, threads, precision, checkpoint, games, connection, png,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,7 +62,7 @@ internal static class InferenceBenchmark
             }
             var plan = new Plan(TimeSpan.FromSeconds(parse.GetValue(seconds)), Math.Max(1, parse.GetValue(clients)), Math.Max(1, parse.GetValue(maxBatch)), Math.Max(1, parse.GetValue(threads)), parse.GetValue(precision)!);
             await RunAsync(plan, Path.GetFullPath(parse.GetValue(checkpoint)!), Path.GetFullPath(parse.GetValue(games)!),
-                BenchDatabase.ResolveConnectionString(parse.GetValue(connection)), cancellationToken);
+                BenchDatabase.ResolveConnectionString(parse.GetValue(connection)), parse.GetValue(png), cancellationToken);
             return 0;
         });
         return command;
@@ -71,7 +73,7 @@ internal static class InferenceBenchmark
     /// <summary>One phase's figures: latency quantiles in ms and completed calls per second.</summary>
     private sealed record Figures(double P50, double P99, double Mean, double PerSecond, long Calls, int Collections, double PauseMs);
 
-    private static async Task RunAsync(Plan plan, string checkpoint, string gamesFile, string connectionString, CancellationToken cancellationToken)
+    private static async Task RunAsync(Plan plan, string checkpoint, string gamesFile, string connectionString, string? png, CancellationToken cancellationToken)
     {
         Console.WriteLine($"gorelay bench inference: {Environment.ProcessorCount} cores, {plan.Duration.TotalSeconds:0} s per phase, {plan.Clients} clients in the throughput phases, " +
             $"max batch {plan.MaxBatch}, {plan.Threads} ONNX Runtime thread(s) per session");
@@ -119,11 +121,17 @@ internal static class InferenceBenchmark
         Console.WriteLine("  One client at a time (latency):");
         Console.WriteLine($"  {"layer",-56} {"p50 ms",8} {"p99 ms",8} {"mean ms",8} {"calls/s",9} {"GCs",5} {"GC ms",8}  target");
         Figures? grainFigures = null;
+        var latencies = new List<LatencyRow>();
         foreach (var (name, target, targetP99, call) in layers)
         {
             var figures = await MeasureAsync(1, plan.Duration, call, cancellationToken);
             grainFigures ??= name.StartsWith("inference grain", StringComparison.Ordinal) ? figures : null;
             Console.WriteLine(Row(name, figures, target, targetP99));
+            latencies.Add(new LatencyRow(name, figures.P50, figures.P99));
+        }
+        if (png is not null)
+        {
+            BenchPictures.WriteLatency(png, $"One prediction, one client at a time ({plan.Precision}, {plan.Duration.TotalSeconds:0} s per layer, {Environment.ProcessorCount} cores)", latencies);
         }
 
         Console.WriteLine();

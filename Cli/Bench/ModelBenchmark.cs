@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Learning.Data;
 using OrleansGoRelay.Learning.Features;
 using OrleansGoRelay.Learning.Inference;
@@ -30,9 +31,10 @@ internal static class ModelBenchmark
             DefaultValueFactory = _ => "../shared/data/tom-9d-2003-2009.sgf.gz",
         };
         var seconds = new Option<int>("--seconds") { Description = "Measuring time of each phase", DefaultValueFactory = _ => 10 };
+        var png = BenchPictures.PngOption();
         var command = new Command("model", "Training positions/s against the FLOP bound; ONNX Runtime fp32 and int8 latency (batch 1, one thread) and throughput (batch 64)")
         {
-            blocks, channels, checkpoint, positions, seconds,
+            blocks, channels, checkpoint, positions, seconds, png,
         };
         command.SetAction(parse =>
         {
@@ -59,13 +61,19 @@ internal static class ModelBenchmark
             // Real positions (training part: the int8 calibration must not see what accuracy is measured on).
             var sample = PositionSample.Load([parse.GetValue(positions)!], config.BoardSize, new GameSplit(), 1_000, DataPart.Training);
             var planes = sample.FloatPlanes();
+            var latencies = new List<LatencyRow>();
             foreach (var (kind, bytes) in new[] { ("fp32", OnnxExporter.Export(served)), ("int8", OnnxExporter.ExportInt8(served, planes, sample.Count)) })
             {
                 using var single = new OnnxMovePredictor(bytes, threads: 1);
                 var (p50, p99) = Latency(single, planes, sample.Count, duration);
+                latencies.Add(new LatencyRow($"ONNX Runtime {kind}, batch 1, one thread", p50, p99));
                 Console.WriteLine($"  {$"ONNX Runtime {kind}, batch 1, one thread: p50 / p99 ms",-60} {p50,6:0.00} / {p99:0.00}");
                 using var all = new OnnxMovePredictor(bytes, threads: Environment.ProcessorCount);
                 Console.WriteLine($"  {$"ONNX Runtime {kind}, batch 64, all cores: positions/s",-60} {Throughput(all, planes, sample.Count, duration),12:N0}");
+            }
+            if (parse.GetValue(png) is { } pngPath)
+            {
+                BenchPictures.WriteLatency(pngPath, $"{config.Blocks} x {config.Channels} net{(trained is null ? " (untrained)" : "")}: one position, one thread ({duration.TotalSeconds:0} s each)", latencies);
             }
             return 0;
         });

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Go.Engines;
 using OrleansGoRelay.Go.Records;
@@ -21,7 +22,7 @@ internal static class AnalysisCommands
     private static Option<string> ModelOption() => new("--model")
     {
         Description = "The .onnx model for --evaluator value",
-        DefaultValueFactory = _ => "models/baseline/model-int8.onnx",
+        DefaultValueFactory = _ => ShippedModel,
     };
 
     private static IGameEvaluator? CreateEvaluator(string name, string model, double? leadBand = null)
@@ -137,55 +138,99 @@ internal static class AnalysisCommands
         return command;
     }
 
+    /// <summary>The shipped model, the default of every tool that reads games with the model.</summary>
+    internal const string ShippedModel = "models/baseline/model-int8.onnx";
+
     public static Command Review()
     {
         var file = new Argument<string>("file") { Description = "An .sgf or .sgf.gz file" };
         var gameNumber = new Option<int>("--game") { Description = "Which game of the collection (from 1)", DefaultValueFactory = _ => 1 };
-        var evaluatorName = EvaluatorOption("gnugo");
-        var model = ModelOption();
-        var command = new Command("review", "Turning points, mistakes and lessons of one game") { file, gameNumber, evaluatorName, model };
+        var swings = new Option<string>("--evaluator")
+        {
+            Description = "What finds the mistakes (falls of the mover's estimated margin): gnugo (GNU Go estimate_score, seconds a game) or influence (fast heuristic, rarely sees a mover lose 3 points); the model reads every move either way",
+            DefaultValueFactory = _ => "gnugo",
+        };
+        var model = new Option<string>("--model") { Description = "The .onnx model that reviews the game (its move, its value, its agreement)", DefaultValueFactory = _ => ShippedModel };
+        var png = new Option<string?>("--png") { Description = "Also write the game's board map as a PNG here (--png-kind)" };
+        var pngKind = PictureCommands.KindOption("--png-kind");
+        var command = new Command("review", "The model's review of one game: critical moves (value swings), mistakes with the model's move, turning point, agreement, lessons")
+        {
+            file, gameNumber, swings, model, png, pngKind,
+        };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(file)!;
-            if (!GameFiles.AllExist([path]) || CreateEvaluator(parse.GetValue(evaluatorName)!, parse.GetValue(model)!) is not { } evaluator)
+            var modelPath = parse.GetValue(model)!;
+            var evaluatorName = parse.GetValue(swings)!;
+            if (!File.Exists(modelPath))
+            {
+                Console.Error.WriteLine($"gorelay: {modelPath}: no such model (--model M.onnx)");
+                return GameFiles.UsageError;
+            }
+            if (evaluatorName is not ("influence" or "gnugo") || CreateEvaluator(evaluatorName, modelPath) is not { } evaluator)
+            {
+                Console.Error.WriteLine($"gorelay: --evaluator is influence or gnugo, not '{evaluatorName}'");
+                return GameFiles.UsageError;
+            }
+            if (!PictureCommands.TryParseKind(parse.GetValue(pngKind), out var kind))
             {
                 return GameFiles.UsageError;
             }
-            var wanted = parse.GetValue(gameNumber);
-            var game = GameFiles.Read([path]).FirstOrDefault(g => g.GameNumber == wanted);
-            if (game is null)
+            var (r, exitCode) = GameFiles.ReadOne(parse.GetValue(file)!, parse.GetValue(gameNumber));
+            if (r is null)
             {
-                Console.Error.WriteLine($"gorelay: {path} has no game {wanted}");
+                return exitCode;
+            }
+            using var predictor = OnnxMovePredictor.Load(modelPath, Environment.ProcessorCount);
+            if (r.Size != predictor.BoardSize)
+            {
+                Console.Error.WriteLine($"gorelay: the model plays {predictor.BoardSize}x{predictor.BoardSize}; this game is {r.Size}x{r.Size}");
                 return GameFiles.UsageError;
             }
-            if (game.Record is null)
-            {
-                Console.Error.WriteLine(GameFiles.Describe(game));
-                return GameFiles.MalformedInput;
-            }
-            var analysis = new GameAnalyzer(evaluator).Analyze(game.Record);
-            var r = game.Record;
+            var version = Path.GetFileName(modelPath);
+            var (review, analysis) = GameReviewer.ReviewWithAnalysis(predictor, r, version, evaluator, ReviewProgress);
+            Console.Error.WriteLine();
+            (evaluator as IDisposable)?.Dispose();
             Console.WriteLine($"{r.Black ?? "?"} ({r.BlackRank?.ToString() ?? "?"}) vs {r.White ?? "?"} ({r.WhiteRank?.ToString() ?? "?"}), {r.Size}x{r.Size}, komi {r.Komi}, result {r.Result}");
-            Console.WriteLine($"class: {analysis.Class.ToString().ToLowerInvariant()} (rating differential {analysis.RatingDifferential?.ToString("0") ?? "unknown"}, swing variance {analysis.SwingVariance:0.###}, evaluator {evaluator.Name})");
+            Console.WriteLine($"reviewed by {version} ({review.Moves} moves); mistakes by the {review.SwingEvaluator} evaluator");
+            Console.WriteLine($"class: {review.Class} (rating differential {analysis.RatingDifferential?.ToString("0") ?? "unknown"}, swing variance {analysis.SwingVariance:0.###})");
             Console.WriteLine($"phases: opening to move {analysis.Features.Phases.OpeningToMiddle}, endgame from move {analysis.Features.Phases.MiddleToEnd}, {analysis.Features.Phases.End} moves");
-            Console.WriteLine("turning points:");
-            foreach (var t in analysis.TurningPoints)
+            Console.WriteLine($"agreement with the model's first choice: Black {review.Agreement["B"]:P0}, White {review.Agreement["W"]:P0}");
+            Console.WriteLine(review.TurningPoint is { } turning ? $"turning point: {Describe(turning, "points")}" : "turning point: none (no swing of 3 points or more)");
+            Console.WriteLine("mistakes (the evaluator's margin fell for the mover):");
+            foreach (var m in review.Mistakes)
             {
-                Console.WriteLine($"  move {t.MoveNumber} {t.Move}: {t.MistakeType}, {t.Swing:0.#} points in the {t.Phase}");
+                Console.WriteLine($"  {Describe(m, "points")}");
             }
-            if (analysis.TurningPoints.Count == 0)
+            Console.WriteLine("critical moves (the model's value head: the mover's win probability fell):");
+            foreach (var m in review.CriticalMoves ?? [])
             {
-                Console.WriteLine("  none of 3 points or more");
+                Console.WriteLine($"  {Describe(m, "points of win probability (of 100)")}");
+            }
+            Console.WriteLine("policy blunders (the model was sure of its move and gave the one played under 5 %):");
+            foreach (var m in review.PolicyBlunders ?? [])
+            {
+                Console.WriteLine($"  {Describe(m, "points of probability")}");
             }
             Console.WriteLine("lessons:");
             Console.WriteLine($"  opening: {analysis.Lessons.Opening}");
             Console.WriteLine($"  middle game: {analysis.Lessons.MiddleGameConcept}");
             Console.WriteLine($"  endgame: {analysis.Lessons.EndgamePointsSaved:0.#} points between the players' endgames");
             Console.WriteLine($"  tactics: {analysis.Lessons.TacticalSequence ?? "no sequence of captures and ataris"}");
+            if (parse.GetValue(png) is { } pngPath)
+            {
+                PictureCommands.WriteBoardMap(r, kind, null, pngPath);
+            }
             return 0;
         });
         return command;
     }
+
+    private static string Describe(ReviewedMove m, string unit) =>
+        $"move {m.MoveNumber} {m.Color} {m.Played}: {m.Kind}, {m.Swing:0.#} {unit} in the {m.Phase}; the model plays {m.ModelMove} ({m.ModelMoveProbability:P0}, the move played {m.PlayedProbability:P1})";
+
+    // Progress as moves reviewed of the game's moves (the model reads the final position too), on stderr, one line redrawn.
+    private static void ReviewProgress(int positionsRead, int positions) =>
+        Console.Error.Write($"\rreviewed {Math.Min(positionsRead, positions - 1)}/{positions - 1} moves");
 
     public static Command Score()
     {

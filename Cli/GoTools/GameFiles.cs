@@ -76,6 +76,30 @@ internal static class GameFiles
         return rules is not null;
     }
 
+    /// <summary>
+    /// Game <paramref name="number"/> (from 1) of one file, or the exit code to end with when the file is missing, has no
+    /// such game (usage error) or the game is malformed (each said on stderr).
+    /// </summary>
+    public static (GameRecord? Record, int ExitCode) ReadOne(string path, int number)
+    {
+        if (!AllExist([path]))
+        {
+            return (null, UsageError);
+        }
+        var game = Read([path]).FirstOrDefault(g => g.GameNumber == number);
+        if (game is null)
+        {
+            Console.Error.WriteLine($"gorelay: {path} has no game {number}");
+            return (null, UsageError);
+        }
+        if (game.Record is null)
+        {
+            Console.Error.WriteLine(Describe(game));
+            return (null, MalformedInput);
+        }
+        return (game.Record, 0);
+    }
+
     /// <summary>How a malformed game reads on stderr.</summary>
     public static string Describe(LoadedGame game) => $"{game.File}: {game.Error!.Message}";
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using OrleansGoRelay.Cli.GoTools;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Learning.Data;
 using OrleansGoRelay.Learning.Inference;
 using OrleansGoRelay.Learning.Onnx;
@@ -19,6 +20,7 @@ internal static class ModelCommands
         model.Subcommands.Add(Export());
         model.Subcommands.Add(Eval());
         model.Subcommands.Add(ModelCardCommand.Command());
+        model.Subcommands.Add(Curve());
         return model;
     }
 
@@ -45,7 +47,7 @@ internal static class ModelCommands
         var every = new Option<double>("--checkpoint-every") { Description = "Seconds between checkpoints", DefaultValueFactory = _ => 600 };
         var validation = new Option<int>("--validation-positions") { Description = "Held-out positions measured at each checkpoint", DefaultValueFactory = _ => 2_000 };
         var validationPerMille = new Option<int>("--validation-per-mille") { Description = "Games per thousand held out", DefaultValueFactory = _ => 20 };
-        var command = new Command("train", "Train the policy/value network with TorchSharp; prints progress, checkpoints as it goes, resumes exactly")
+        var command = new Command("train", "Train the policy/value network with TorchSharp; prints progress, checkpoints as it goes (and redraws learning-curve.png beside them), resumes exactly")
         {
             files, directory, resume, size, blocks, channels, steps, batch, optimizer, learningRate, momentum, weightDecay, schedule, warmup,
             valueWeight, buffer, seed, threads, every, validation, validationPerMille,
@@ -78,7 +80,15 @@ internal static class ModelCommands
             });
             try
             {
-                var trainer = new Trainer(checkpoints, ShowProgress, ShowCheckpoint);
+                var trainer = new Trainer(checkpoints, ShowProgress, point =>
+                {
+                    ShowCheckpoint(point);
+                    // The picture is redrawn from the saved state, so a resumed run's curve holds its earlier sessions too.
+                    if (checkpoints.Latest() is { } latest)
+                    {
+                        LearningCurve.Write(checkpoints.Directory, TrainingCheckpoint.ReadState(latest));
+                    }
+                });
                 // With --resume, an explicit --steps changes the saved run's length; every other option stays the run's own.
                 var resumeWithSteps = resuming && parse.GetResult(steps) is { Implicit: false } ? parse.GetValue(steps) : (long?)null;
                 var outcome = trainer.Run(options, stop.Token, resumeWithSteps);
@@ -91,6 +101,31 @@ internal static class ModelCommands
             }
         });
         return command;
+    }
+
+    private static Command Curve()
+    {
+        var directory = new Option<string>("--checkpoints") { Description = "A run's folder (its latest checkpoint's history)", Required = true };
+        var output = new Option<string?>("--out") { Description = $"The PNG to write (default: {LearningCurve.FileName} in the run's folder, as model train writes it)" };
+        var command = new Command("curve", "Draw a run's learning curve (held-out top-1/top-5 against process CPU-hours) as a PNG") { directory, output };
+        command.SetAction(parse =>
+        {
+            var (_, state, chosen) = LoadState(parse.GetValue(directory)!);
+            var path = parse.GetValue(output) ?? Path.Combine(parse.GetValue(directory)!, LearningCurve.FileName);
+            if (!LearningCurve.Write(state, path))
+            {
+                throw new CommandFailedException($"{chosen} has no checkpoint with a validation measurement to draw.");
+            }
+            Console.WriteLine($"model curve: {state.History.Count} checkpoints of {chosen} -> {path}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static (string Folder, TrainingState State, string Checkpoint) LoadState(string folder)
+    {
+        var latest = new TrainingCheckpoint(folder).Latest() ?? throw new CommandFailedException($"{folder} holds no checkpoint.");
+        return (folder, TrainingCheckpoint.ReadState(latest), latest);
     }
 
     private static Command Export()

@@ -5,14 +5,19 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using OrleansGoRelay.Contracts;
 using OrleansGoRelay.Contracts.Games;
 using OrleansGoRelay.Contracts.Inference;
 using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Gateway.Hosting;
 using OrleansGoRelay.Gateway.Relays;
+using OrleansGoRelay.Go.Analysis;
+using OrleansGoRelay.Go.Records;
+using OrleansGoRelay.Go.Sgf;
 using OrleansGoRelay.Grains.Games;
 using OrleansGoRelay.Grains.Inference;
 using OrleansGoRelay.Grains.Relays;
+using OrleansGoRelay.Pictures;
 
 namespace OrleansGoRelay.Gateway.Games;
 
@@ -47,7 +52,13 @@ public static class GamesApi
                 TypedResults.Text(await grains.GetGrain<IGameGrain>(gameId).ExportSgf(), "application/x-go-sgf", Encoding.UTF8))
             .WithSummary("The game as SGF.");
         games.MapGet("/{gameId}/review", Review)
-            .WithSummary("The game reviewed by the promoted model and the analyser: turning point, the largest mistakes with the model's move at each, agreement per colour, the value series.");
+            .Produces<GameReview>(StatusCodes.Status200OK)
+            .Produces<GameReviewUpdate>(StatusCodes.Status200OK, "application/x-ndjson")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The game reviewed by the promoted model and the analyser: critical moves (value swings), the largest mistakes with the model's move at each, turning point, agreement per colour, the value series. With stream=true: NDJSON, progress lines then the review.");
+        games.MapGet("/{gameId}/heatmap.png", Heatmap)
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .WithSummary("The game's board map as a PNG: kind=moves (each point coloured by the move that first took it) or influence (the influence estimate's ownership, Black +1 blue, White -1 orange); move=N for the position after move N.");
         games.MapGet("/{gameId}/events", Events).WithSummary("WebSocket: the game's events (moves, end, result, relay reassignments) as JSON text messages.");
         return routes;
     }
@@ -81,14 +92,57 @@ public static class GamesApi
         return request is null ? problem! : TypedResults.Ok(await grains.GetGrain<IRelayNodeGrain>(request.RelayId).OpenSession(gameId, request.Body.Player ?? ""));
     }
 
-    private static async Task<Results<Ok<GameReview>, ProblemHttpResult>> Review(string gameId, string? modelVersion, IGrainFactory grains)
+    private static async Task Review(string gameId, string? modelVersion, bool? stream, HttpContext context, IGrainFactory grains)
     {
-        if (await grains.GetGrain<IGameGrain>(gameId).GetGame() is null)
+        var game = grains.GetGrain<IGameGrain>(gameId);
+        if (await game.GetGame() is null)
+        {
+            await UnknownGame(gameId).ExecuteAsync(context);
+            return;
+        }
+        var request = new GameReviewRequest(await game.ExportSgf(), modelVersion);
+        var inference = grains.GetGrain<IInferenceGrain>(0);
+        if (stream != true)
+        {
+            await TypedResults.Ok(await inference.Review(request)).ExecuteAsync(context);
+            return;
+        }
+        // The first update is read before the response starts, so a refusal (wrong board size, unknown version) is still
+        // an ordinary problem document with its status; from then on each update is one JSON line, flushed as it comes.
+        await using var updates = inference.ReviewWithProgress(request).GetAsyncEnumerator(context.RequestAborted);
+        var more = await updates.MoveNextAsync();
+        context.Response.ContentType = "application/x-ndjson";
+        while (more)
+        {
+            await context.Response.WriteAsync(JsonSerializer.Serialize(updates.Current, ApiJson.Options) + "\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            more = await updates.MoveNextAsync();
+        }
+    }
+
+    private static async Task<IResult> Heatmap(string gameId, string? kind, int? move, IGrainFactory grains)
+    {
+        var mapKind = kind switch
+        {
+            null or "moves" => BoardMapKind.Moves,
+            "influence" => BoardMapKind.Influence,
+            _ => (BoardMapKind?)null,
+        };
+        if (mapKind is null)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_query", "kind is moves or influence.");
+        }
+        if (move is < 0)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "invalid_query", "move is 0 or more (the position after that move).");
+        }
+        var game = grains.GetGrain<IGameGrain>(gameId);
+        if (await game.GetGame() is null)
         {
             return UnknownGame(gameId);
         }
-        var sgf = await grains.GetGrain<IGameGrain>(gameId).ExportSgf();
-        return TypedResults.Ok(await grains.GetGrain<IInferenceGrain>(0).Review(new GameReviewRequest(sgf, modelVersion)));
+        var record = GameImporter.Import(SgfParser.Parse(await game.ExportSgf())[0]);
+        return TypedResults.File(BoardPictures.Png(record, BoardMaps.Of(record, mapKind.Value, move)), "image/png");
     }
 
     private static async Task Events(string gameId, HttpContext context, GameEventHub events, IGrainFactory grains)

@@ -178,10 +178,11 @@ public sealed class GameAnalyzer(IGameEvaluator evaluator)
         return new GameAnalysis(gameClass, differential, variance, features, turningPoints, lessons, leadChanges);
     }
 
-    private sealed record MoveTrace(Move Move, int Captured, bool Atari, bool Contact, (int, int)? KoSite, int LegalMoves, int ChaseLiberties);
+    /// <summary>What one move did: stones captured, an enemy chain put in atari, contact with an enemy stone, the ko it made, legal replies (every fifth move, else −1), its own liberties.</summary>
+    internal sealed record MoveTrace(Move Move, int Captured, bool Atari, bool Contact, (int, int)? KoSite, int LegalMoves, int ChaseLiberties);
 
-    // One replay collecting, per move, what the features need, and the final position.
-    private static (List<MoveTrace> Trace, Board Final) Trace(GameRecord record)
+    /// <summary>One replay collecting, per move, what the features (and the style profile) need, and the final position.</summary>
+    internal static (List<MoveTrace> Trace, Board Final) Trace(GameRecord record)
     {
         var trace = new List<MoveTrace>(record.Moves.Length);
         var previousCaptures = 0;

@@ -64,6 +64,28 @@ public sealed class GameReplayer
         return new ReplayOutcome(moves.Length, null);
     }
 
+    /// <summary>
+    /// A copy of the board after move <paramref name="moveNumber"/> (0: the setup; past the record's end or its first
+    /// illegal move: the last legal position).
+    /// </summary>
+    public Board BoardAfter(GameRecord record, int moveNumber)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (moveNumber <= 0)
+        {
+            return record.InitialBoard();
+        }
+        Board? wanted = null;
+        Replay(record, null, (board, number) =>
+        {
+            if (number == moveNumber)
+            {
+                wanted = board.Clone();
+            }
+        });
+        return wanted ?? LastBoard(record).Clone();
+    }
+
     /// <summary>The final board of the last replay of this size and rules (valid until the next replay).</summary>
     public Board LastBoard(GameRecord record, RuleSet? rules = null) => BoardFor(record, rules ?? record.Rules, clear: false);
 

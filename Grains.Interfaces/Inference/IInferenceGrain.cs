@@ -15,6 +15,12 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     /// <summary>A game's review: the analyser's swings with the model's move at each, its agreement and value series (400 <c>invalid_sgf</c> for a record that does not parse).</summary>
     Task<GameReview> Review(GameReviewRequest request);
 
+    /// <summary>As <see cref="Review"/>, with progress: an update after each batch of positions the model reads, then one with the review.</summary>
+    IAsyncEnumerable<GameReviewUpdate> ReviewWithProgress(GameReviewRequest request);
+
+    /// <summary>A player's style over their games, move quality measured by the model's policy (400 <c>invalid_sgf</c> for a record that does not parse).</summary>
+    Task<PlayerStyleAnswer> Style(PlayerStyleRequest request);
+
     /// <summary>A position's territory: the analyser's ownership map and the model's win probability (the position checked as for <see cref="Predict"/>).</summary>
     Task<TerritoryEstimate> EstimateTerritory(PredictRequest request);
 }

@@ -23,3 +23,19 @@ public interface IPlayerDirectoryGrain : IGrainWithStringKey
     /// <summary>Players whose rating lies within <paramref name="range"/> of the player's, closest first (the player excluded).</summary>
     Task<IReadOnlyList<PlayerRatingView>> FindOpponents(string playerId, double range, int limit);
 }
+
+/// <summary>
+/// The games a player played through the cluster, in the order they were created (keyed by player id). The game
+/// grain adds a game for both players when it is created, and again on an identical repeat of the creation, so a
+/// creation retried after a crash between the two writes still indexes it.
+/// </summary>
+[Alias("gorelay.IPlayerGamesGrain")]
+public interface IPlayerGamesGrain : IGrainWithStringKey
+{
+    /// <summary>Adds a game once; a repeat changes nothing.</summary>
+    [RetryOnConflict]
+    Task Add(string gameId);
+
+    /// <summary>The games, oldest first.</summary>
+    Task<IReadOnlyList<string>> GetGames();
+}

@@ -76,8 +76,9 @@ public sealed partial class GameGrain(
             {
                 throw RequestRefusedException.Conflict("game_exists", $"Game '{this.GetPrimaryKeyString()}' exists with different settings.");
             }
-            // A repeat reports the start again (once per game, by its key): a silo that died between the write and
-            // the log's append has its game appear when the client retries.
+            // A retried creation: the first may have died between the game's write and the players' index or the
+            // log's append; both are idempotent (the index is a set, the event has a dedupe key).
+            await IndexForPlayersAsync(existing);
             await ReportStartedAsync(existing);
             return View();
         }
@@ -85,9 +86,15 @@ public sealed partial class GameGrain(
         var board = Replay(created);
         await WriteAsync(created);
         _board = board;
+        await IndexForPlayersAsync(normalised);
         await ReportStartedAsync(normalised);
         return View();
     }
+
+    // Each player's list of games (the style profile's source); adding is idempotent.
+    private Task IndexForPlayersAsync(GameSpec spec) => Task.WhenAll(
+        GrainFactory.GetGrain<IPlayerGamesGrain>(spec.Black).Add(this.GetPrimaryKeyString()),
+        GrainFactory.GetGrain<IPlayerGamesGrain>(spec.White).Add(this.GetPrimaryKeyString()));
 
     public Task<GameView?> GetGame() => Task.FromResult(State.Spec is null ? null : View());
 

@@ -1,4 +1,5 @@
 using OrleansGoRelay.Contracts.Inference;
+using OrleansGoRelay.Go.Analysis;
 using OrleansGoRelay.Learning.Inference;
 
 namespace OrleansGoRelay.Grains.Inference;
@@ -49,6 +50,49 @@ public sealed class InferenceGrain(InferenceModels models) : Grain, IInferenceGr
         {
             throw Refusal(e);
         }
+    }
+
+    public async IAsyncEnumerable<GameReviewUpdate> ReviewWithProgress(GameReviewRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = SgfInput.ParseGame(request.Sgf);
+        var served = await models.GetAsync(request.ModelVersion);
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<GameReviewUpdate>();
+        // The review runs off the grain's turn and reports through the channel; its last line is the review itself.
+        var review = Task.Run(() =>
+        {
+            try
+            {
+                var done = GameReviewer.Review(served.Model, record, served.Version.ModelHash,
+                    progress: (read, total) => updates.Writer.TryWrite(new GameReviewUpdate("progress", read, total)));
+                updates.Writer.TryWrite(new GameReviewUpdate("review", done.Moves + 1, done.Moves + 1, done));
+                updates.Writer.TryComplete();
+            }
+            catch (PositionRefusedException e)
+            {
+                updates.Writer.TryComplete(Refusal(e));
+            }
+            catch (Exception e)
+            {
+                // Handed to the reader, which rethrows it to the caller.
+                updates.Writer.TryComplete(e);
+            }
+        });
+        await foreach (var update in updates.Reader.ReadAllAsync())
+        {
+            yield return update;
+        }
+        await review;
+    }
+
+    public async Task<PlayerStyleAnswer> Style(PlayerStyleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var games = request.Games.Select((g, i) => new PlayerGame(SgfInput.ParseGame(g.Sgf, $"games[{i}].sgf"), g.MoveSeconds)).ToList();
+        var served = await models.GetAsync(request.ModelVersion);
+        // Every game's positions through the model: off the grain's turn.
+        var style = await Task.Run(() => PlayerStyles.Profile(request.PlayerId, games, served.Model));
+        return new PlayerStyleAnswer(request.PlayerId, style.Games, games.Count, style, PlayerStyle.Definitions, served.Version.ModelHash);
     }
 
     public async Task<TerritoryEstimate> EstimateTerritory(PredictRequest request)

@@ -34,6 +34,9 @@ public sealed class ModelCommandTests : IDisposable
             }
             training.Kill();
         }
+        // Each evaluation redrew the learning curve beside the checkpoints.
+        var curve = await File.ReadAllBytesAsync(Path.Combine(run, "learning-curve.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], curve[..4]);
         var saved = Directory.GetDirectories(run, "step-*").Order(StringComparer.Ordinal).Last();
         var savedStep = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(saved, "state.json"))).RootElement.GetProperty("step").GetInt64();
         Assert.InRange(savedStep, 1, 599);
@@ -45,6 +48,8 @@ public sealed class ModelCommandTests : IDisposable
         }
         var final = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(run, "step-000000600", "state.json"))).RootElement;
         var history = final.GetProperty("history").EnumerateArray().Select(p => p.GetProperty("step").GetInt64()).ToList();
+        Assert.True(File.GetLastWriteTimeUtc(Path.Combine(run, "learning-curve.png")) >= File.GetLastWriteTimeUtc(Path.Combine(run, "step-000000600", "state.json")).AddSeconds(-1),
+            "the resumed run redrew the curve at its last checkpoint");
         Assert.Contains(savedStep, history); // the resumed run carried on from the last checkpoint, not from the start
         Assert.Equal(600, history[^1]);
 

@@ -11,6 +11,7 @@ using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Grains.Marketplace;
 using OrleansGoRelay.Grains.Relays;
 using OrleansGoRelay.Ledger;
+using OrleansGoRelay.Tests.Federated;
 using OrleansGoRelay.Tests.Infrastructure;
 
 namespace OrleansGoRelay.Tests.Dashboard;
@@ -117,16 +118,8 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
     {
         var store = services.GetRequiredService<IFederatedStore>();
         var registry = services.GetRequiredService<ModelRegistry>();
-        var old = await registry.CurrentAsync();
-        var (config, weights) = await registry.LoadAsync(old.ModelHash);
-        var moved = weights.Select((w, i) => w + (0.1f * MathF.Cos(i))).ToArray();
-        var architecture = ModelArchitecture.Of(config);
-        var bytes = ModelArchitecture.ToBytes(moved);
-        var hash = ModelArchitecture.Hash(architecture, bytes);
-        Assert.True(await store.InsertVersionAsync(new StoredVersion(
-            old with { ModelHash = hash, Version = old.Version + 1, Parent = old.ModelHash, Promoted = false, PromotedAt = null, Gate = null },
-            architecture, bytes, FederatedModels.ExportOnnx(config, moved, "dashboard test"))));
-        await store.PromoteAsync(hash, DateTimeOffset.UtcNow);
+        var hash = await TestVersions.InsertMovedAsync(registry, store, await registry.CurrentAsync(), (w, i) => w + (0.1f * MathF.Cos(i)), [], "dashboard test");
+        await store.PromoteAsync(hash, DateTimeOffset.UtcNow, []);
         return hash;
     }
 }

@@ -32,8 +32,14 @@ public static class RelayEconomicsApi
             .WithSummary("(operator or the relay, signed) What the relay earned against what it staked and deposited: totals per category, a series by bucket "
                 + "(bucket=minute|hour|day, buckets=1..1000, default the last 48 hours), net, ROI, and the batch optimiser's advice for pending=N consensus games "
                 + "not yet stamped, the oldest waiting waitedSeconds, bounded by maxWaitSeconds (default 120).");
+        // The dashboard's copy: the page's operator cookie is scoped to /dashboard, so the page reads the same answer there.
+        routes.MapGet(DashboardPath, Compute).WithTags("Dashboard").AddEndpointFilter<RequireOperatorFilter>()
+            .WithSummary("(operator) The same answer as /api/v1/relays/{relayId}/economics, for the dashboard page.");
         return routes;
     }
+
+    /// <summary>The dashboard's route to the same answer.</summary>
+    public const string DashboardPath = "/dashboard/api/relays/{relayId}/economics";
 
     private static async Task<Results<Ok<RelayEconomics>, ProblemHttpResult>> Economics(
         string relayId, string? bucket, int? buckets, int? pending, long? waitedSeconds, long? maxWaitSeconds,
@@ -43,6 +49,12 @@ public static class RelayEconomicsApi
         {
             return denied;
         }
+        return await Compute(relayId, bucket, buckets, pending, waitedSeconds, maxWaitSeconds, grains, clock);
+    }
+
+    private static async Task<Results<Ok<RelayEconomics>, ProblemHttpResult>> Compute(
+        string relayId, string? bucket, int? buckets, int? pending, long? waitedSeconds, long? maxWaitSeconds, IGrainFactory grains, TimeProvider clock)
+    {
         if (!TryBucket(bucket, out var width))
         {
             return Problems.Create(StatusCodes.Status400BadRequest, "invalid_bucket", "bucket is minute, hour or day.");

@@ -151,6 +151,56 @@ function drawNetwork(network) {
       el("td", {}, Object.entries(f.targets).map(([relay, games]) => `${relay} (${games})`).join(", ")), el("td", {}, fmt(f.durationMs)))), "no failovers", 6);
 }
 
+// Relay economics: the relay chosen in the panel, read from the dashboard's copy of its economics route on
+// every redraw, so a subsidy or a burn shows up with the next event or poll.
+const baseUnitsPerMcp = 1e9;
+const mcp = (units) => (units / baseUnitsPerMcp).toLocaleString("en-US", { maximumFractionDigits: 9 });
+const mcpTick = (value) => value.toLocaleString("en-US", { maximumSignificantDigits: 3 });
+
+function chooseRelays(relays) {
+  const select = document.getElementById("economics-relay");
+  const chosen = select.value;
+  const ids = relays.map((r) => r.relayId).sort();
+  if (ids.join("\n") !== [...select.options].map((o) => o.value).join("\n")) {
+    select.replaceChildren(...ids.map((id) => el("option", { value: id }, id)));
+    if (ids.includes(chosen)) select.value = chosen;
+  }
+}
+
+async function refreshEconomics() {
+  const relayId = document.getElementById("economics-relay").value;
+  if (!relayId) return;
+  const pending = Math.max(0, Math.min(10000, Number(document.getElementById("economics-pending").value) || 0));
+  const response = await fetch(`/dashboard/api/relays/${encodeURIComponent(relayId)}/economics?bucket=minute&buckets=60&pending=${pending}`,
+    { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`relay economics: ${response.status} ${response.statusText}`);
+  drawEconomics(await response.json());
+}
+
+function drawEconomics(e) {
+  const panel = document.getElementById("economics-panel");
+  panel.dataset.relayId = e.relayId;
+  for (const [id, value] of [["earned", e.earned], ["spent", e.spent], ["net", e.net]]) {
+    const cell = document.getElementById(`economics-${id}`);
+    cell.textContent = `${mcp(value)} MCP`;
+    cell.dataset.value = value;
+  }
+  document.getElementById("economics-roi").textContent = e.roiBasisPoints === null ? "–" : `${(e.roiBasisPoints / 100).toFixed(1)} %`;
+  const xs = e.series.map((b) => Date.parse(b.start) / 1000);
+  lineChart("economics-chart", ["earned (MCP)", "spent (MCP)", "cumulative net (MCP)"], xs,
+    [e.series.map((b) => b.earned / baseUnitsPerMcp), e.series.map((b) => b.spent / baseUnitsPerMcp), e.series.map((b) => b.cumulativeNet / baseUnitsPerMcp)],
+    { axes: [{}, { size: 84, values: (plot, splits) => splits.map(mcpTick) }] });
+  replaceRows(document.getElementById("economics-totals"), e.totals.filter((t) => t.transfers > 0).map((t) =>
+    el("tr", { "data-testid": "economics-total", "data-category": t.category, "data-value": t.amount },
+      el("td", {}, t.category), el("td", {}, t.side), el("td", {}, mcp(t.amount)), el("td", {}, t.transfers))), "nothing moved yet", 4);
+  const a = e.advice;
+  const advice = document.getElementById("economics-advice");
+  advice.dataset.action = a.action;
+  advice.replaceChildren(el("span", { class: `action ${a.action}` }, a.action === "wait" ? "wait" : "submit now"),
+    ` ${a.pendingGames} pending of ${a.threshold}: submit now ${mcp(a.submitNow)} MCP, wait ${mcp(a.wait)} MCP expected; `,
+    `${fmt(a.consensusGamesPerHour, 1)} games/h. `, a.reasons.join(" "));
+}
+
 function describe(event) {
   const d = event.data || {};
   switch (event.type) {
@@ -195,6 +245,8 @@ async function refresh() {
       drawFlow(data.tokenFlow);
       drawModels(data.models, data.modelsUnavailable);
       drawNetwork(data.network);
+      chooseRelays(data.network.relays);
+      await refreshEconomics();
       if (latestEvent === null) {
         data.recentEvents.forEach((e) => addEvent(e, false));
         latestEvent = data.latestEvent;
@@ -247,6 +299,8 @@ document.addEventListener("DOMContentLoaded", () => {
   } else {
     document.getElementById("mode").textContent = "· operator dashboard";
   }
+  for (const id of ["economics-relay", "economics-pending"]) document.getElementById(id).addEventListener("change", () => scheduleRefresh(0));
+  document.getElementById("economics-form").addEventListener("submit", (e) => { e.preventDefault(); scheduleRefresh(0); });
   refresh();
   setInterval(() => scheduleRefresh(0), pollMs);
   window.addEventListener("resize", () => scheduleRefresh(100));

@@ -93,6 +93,7 @@ public sealed class DashboardApiTests(PostgresDatabase database) : IClassFixture
         var network = await client.GetAsync("/api/v1/network");
         Assert.Equal(HttpStatusCode.OK, network.StatusCode); // public
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/dashboard/api/relays/r1/economics")).StatusCode);
         var status = await client.GetAsync("/status/");
         Assert.Equal("text/html", status.Content.Headers.ContentType?.MediaType);
         Assert.Contains("default-src 'self'", status.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
@@ -103,6 +104,9 @@ public sealed class DashboardApiTests(PostgresDatabase database) : IClassFixture
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloHosts.OperatorToken);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard/")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard/orleans/")).StatusCode);
+        var unknown = await client.GetAsync("/dashboard/api/relays/nobody/economics");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("unknown_relay", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         // Without federated learning configured the page still draws: the registry's panel says why it is empty.
         var overview = await client.GetFromJsonAsync<JsonElement>("/dashboard/api/overview");
         Assert.Empty(overview.GetProperty("models").EnumerateArray());

@@ -86,6 +86,14 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await Expect(page.GetByTestId("split-trainers")).ToHaveAttributeAsync("data-value", "2000");
         await Expect(page.GetByTestId("split-treasury")).ToHaveAttributeAsync("data-value", "1000");
 
+        // relay-par's economics: its 30 % is earned; with ten consensus games pending the optimiser says submit now.
+        await page.GetByTestId("economics-relay").SelectOptionAsync("relay-par");
+        await Expect(page.Locator("[data-testid=economics-total][data-category=revenue_relay_share]")).ToHaveAttributeAsync("data-value", "3000", new() { Timeout = (float)Live.TotalMilliseconds });
+        await Expect(page.GetByTestId("economics-earned")).ToHaveAttributeAsync("data-value", "3000");
+        await page.GetByTestId("economics-pending").FillAsync("10");
+        await page.GetByTestId("economics-pending").DispatchEventAsync("change");
+        await Expect(page.GetByTestId("economics-advice")).ToHaveAttributeAsync("data-action", "submit_now", new() { Timeout = (float)Live.TotalMilliseconds });
+
         // A promoted model: another version of the genesis net registered and promoted.
         var hash = await PromoteMovedGenesisAsync(services);
         await Expect(page.Locator($"[data-testid=model-row][data-hash='{hash}']")).ToHaveAttributeAsync("data-promoted", "true", new() { Timeout = (float)Live.TotalMilliseconds });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Learning.Features;
 using OrleansGoRelay.Learning.Training;
 
@@ -29,15 +30,19 @@ internal static class ModelCardCommand
             var (net, state, chosen) = ModelCommands.LoadCheckpoint(parse.GetValue(checkpoint)!);
             var parameters = net.parameters().Sum(p => p.numel());
             net.Dispose();
-            var card = Write(state, Path.GetFileName(chosen), parameters, parse.GetValue(models) ?? [], parse.GetValue(results) ?? []);
-            File.WriteAllText(parse.GetValue(output)!, card);
-            Console.WriteLine($"model card: {parse.GetValue(output)}");
+            // The learning curve goes beside the card, so the card shows it and the two travel together.
+            var cardPath = Path.GetFullPath(parse.GetValue(output)!);
+            var curve = Path.Combine(Path.GetDirectoryName(cardPath)!, LearningCurve.FileName);
+            var drawn = LearningCurve.Write(state, curve);
+            var card = Write(state, Path.GetFileName(chosen), parameters, parse.GetValue(models) ?? [], parse.GetValue(results) ?? [], drawn);
+            File.WriteAllText(cardPath, card);
+            Console.WriteLine($"model card: {parse.GetValue(output)}{(drawn ? $" (learning curve: {curve})" : "")}");
             return 0;
         });
         return command;
     }
 
-    private static string Write(TrainingState state, string checkpointName, long parameters, string[] models, string[] results)
+    private static string Write(TrainingState state, string checkpointName, long parameters, string[] models, string[] results, bool withCurve)
     {
         var inv = CultureInfo.InvariantCulture;
         var o = state.Options;
@@ -63,6 +68,11 @@ internal static class ModelCardCommand
         Line("## Accuracy against CPU-hours");
         Line($"Top-1 and top-5 on the run's {o.ValidationPositions:N0} held-out positions (games never trained on), at each checkpoint:");
         Line();
+        if (withCurve)
+        {
+            Line($"![learning curve: held-out top-1 and top-5 against CPU-hours]({LearningCurve.FileName})");
+            Line();
+        }
         Line("| step | positions | CPU-hours | train loss | validation top-1 | validation top-5 | |");
         Line("|---:|---:|---:|---:|---:|---:|:--|");
         foreach (var point in state.History)

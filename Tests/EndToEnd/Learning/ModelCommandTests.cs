@@ -63,7 +63,20 @@ public sealed class ModelCommandTests : IDisposable
             Assert.Equal(0, await eval.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("5 games", eval.Output, StringComparison.Ordinal);
             Assert.Matches(@"endgame \(151-\)\s+[\d,]+\s+\d+\.\d %", eval.Output);
+            await File.WriteAllTextAsync(Path.Combine(_root, "eval.txt"), eval.Output);
         }
+
+        // The model card: its learning curve beside it, shown in it, and the evaluation quoted.
+        var shipped = Directory.CreateDirectory(Path.Combine(_root, "shipped")).FullName;
+        await using (var card = Gorelay("model card", "model", "card", "--checkpoint", Path.Combine(run, "step-000000600"), "--model", model,
+            "--result", $"Held-out accuracy={Path.Combine(_root, "eval.txt")}", "--out", Path.Combine(shipped, "MODEL_CARD.md")))
+        {
+            Assert.Equal(0, await card.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        }
+        var text = await File.ReadAllTextAsync(Path.Combine(shipped, "MODEL_CARD.md"));
+        Assert.Contains("](learning-curve.png)", text, StringComparison.Ordinal);
+        Assert.Contains("## Held-out accuracy", text, StringComparison.Ordinal);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync(Path.Combine(shipped, "learning-curve.png")))[..4]);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     public Task DisposeAsync() => _database.DisposeAsync();
 
     [Fact]
-    public async Task Sigkill_of_a_relay_mid_game_moves_its_sessions_and_every_game_finishes_with_consensus()
+    public async Task SigkillOfARelayMidGameMovesItsSessionsAndEveryGameFinishesWithConsensus()
     {
         await using var federation = await Federation.StartAsync(_database.ConnectionString, output);
         var (match, killedAt, victim) = await PlayAndKillAsync(federation, "relay", async () =>
@@ -64,7 +64,7 @@ public sealed class FederationEndToEndTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [Fact]
-    public async Task Sigkill_of_a_silo_mid_game_loses_no_move_and_every_game_finishes_with_consensus()
+    public async Task SigkillOfASiloMidGameLosesNoMoveAndEveryGameFinishesWithConsensus()
     {
         await using var federation = await Federation.StartAsync(_database.ConnectionString, output);
         var (match, killedAt, _) = await PlayAndKillAsync(federation, "silo", () =>

@@ -99,7 +99,7 @@ public sealed class RelayAgentTests(PostgresDatabase database) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_relay_carries_a_game_between_two_players_and_its_metrics_count_it()
+    public async Task ARelayCarriesAGameBetweenTwoPlayersAndItsMetricsCountIt()
     {
         var (silo, agent, port, relayId) = await StartAsync(database.ConnectionString);
         await using var _ = silo;
@@ -140,7 +140,7 @@ public sealed class RelayAgentTests(PostgresDatabase database) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Limits_refuse_a_second_circuit_per_peer_too_many_reservations_and_oversized_messages()
+    public async Task LimitsRefuseASecondCircuitPerPeerTooManyReservationsAndOversizedMessages()
     {
         var (silo, agent, port, _) = await StartAsync(database.ConnectionString,
             "--Relay:Limits:MaxReservations=3", "--Relay:Limits:MaxReservationsPerIp=2", "--Relay:Limits:MaxCircuitsPerPeer=1",

@@ -81,7 +81,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_silent_relay_is_suspect_after_three_seconds_and_dead_after_five_even_when_its_probe_answers()
+    public async Task ASilentRelayIsSuspectAfterThreeSecondsAndDeadAfterFiveEvenWhenItsProbeAnswers()
     {
         // The relays' time moves only when the test moves it (sweeps still run on real timers), so how fast a
         // loaded machine gets through the test cannot carry the relay past a threshold.
@@ -107,7 +107,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_suspect_relay_whose_probe_is_refused_is_dead_at_once_and_its_sessions_move_to_a_standby_relay_first()
+    public async Task ASuspectRelayWhoseProbeIsRefusedIsDeadAtOnceAndItsSessionsMoveToAStandbyRelayFirst()
     {
         await RegisterAsync("home", DeadAddress, 52.37, 4.90);
         await RegisterAsync("near", AliveAddress, 48.86, 2.35);
@@ -126,7 +126,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_standby_relay_the_sessions_of_a_dead_relay_follow_the_routing_rules()
+    public async Task WithoutAStandbyRelayTheSessionsOfADeadRelayFollowTheRoutingRules()
     {
         await RegisterAsync("home", DeadAddress, 52.37, 4.90);
         await RegisterAsync("far", AliveAddress, 40.71, -74.0);
@@ -147,7 +147,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_relay_that_failed_three_federated_rounds_in_a_row_is_quarantined_the_way_three_deaths_do()
+    public async Task ARelayThatFailedThreeFederatedRoundsInARowIsQuarantinedTheWayThreeDeathsDo()
     {
         await RegisterAsync("trainer", AliveAddress, 52.37, 4.90);
         await RegisterAsync("near", AliveAddress, 48.86, 2.35);
@@ -178,7 +178,7 @@ public sealed class RelayHealthMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_third_death_within_ten_minutes_quarantines_the_relay_for_ten_minutes()
+    public async Task AThirdDeathWithinTenMinutesQuarantinesTheRelayForTenMinutes()
     {
         await RegisterAsync("flaky", DeadAddress, 52.37, 4.90);
         await RegisterAsync("steady", AliveAddress, 48.86, 2.35);

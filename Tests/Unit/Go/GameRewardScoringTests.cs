@@ -24,7 +24,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     private static readonly ClassificationThresholds Lines = ClassificationThresholds.Design;
 
     [Fact]
-    public void A_common_opening_is_less_rare_than_an_unseen_one()
+    public void ACommonOpeningIsLessRareThanAnUnseenOne()
     {
         var index = Index.Value;
         var sample = Corpus.Value.Take(200).ToList();
@@ -41,7 +41,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void First_line_moves_make_rarer_shapes_than_a_professional_game()
+    public void FirstLineMovesMakeRarerShapesThanAProfessionalGame()
     {
         var index = Index.Value;
         var typical = Corpus.Value.Take(200).Average(index.ShapeRarityBp);
@@ -51,7 +51,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Every_symmetry_of_a_game_has_the_same_rarity()
+    public void EverySymmetryOfAGameHasTheSameRarity()
     {
         var index = Index.Value;
         foreach (var game in Corpus.Value.Take(5).Append(FirstLineGame()))
@@ -66,7 +66,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Colours_are_part_of_the_opening()
+    public void ColoursArePartOfTheOpening()
     {
         var index = Index.Value;
         var game = Corpus.Value[0];
@@ -75,7 +75,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Rarity_is_in_basis_points_and_nothing_for_no_evidence()
+    public void RarityIsInBasisPointsAndNothingForNoEvidence()
     {
         var index = Index.Value;
         Assert.Equal(CorpusGames, index.Games);
@@ -92,7 +92,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_game_added_to_the_corpus_becomes_less_rare()
+    public void AGameAddedToTheCorpusBecomesLessRare()
     {
         var index = GameRarityIndex.Build(Corpus.Value.Take(300));
         var bizarre = FirstLineGame();
@@ -106,7 +106,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Games_added_concurrently_are_all_counted()
+    public void GamesAddedConcurrentlyAreAllCounted()
     {
         var games = Corpus.Value.Take(400).ToList();
         var concurrent = new GameRarityIndex();
@@ -120,7 +120,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_teaching_game_far_beyond_its_lines_is_clearer_than_one_barely_beyond()
+    public void ATeachingGameFarBeyondItsLinesIsClearerThanOneBarelyBeyond()
     {
         var far = GameClarity.ClarityBp(GameClass.Teaching, 450, 0.02, Lines);
         var barely = GameClarity.ClarityBp(GameClass.Teaching, 210, 0.19, Lines);
@@ -130,14 +130,14 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_game_barely_across_one_line_is_borderline_however_far_past_the_other()
+    public void AGameBarelyAcrossOneLineIsBorderlineHoweverFarPastTheOther()
     {
         Assert.True(GameClarity.ClarityBp(GameClass.Teaching, 1_000, 0.1999, Lines) < 300);
         Assert.True(GameClarity.ClarityBp(GameClass.Teaching, 200.1, 0, Lines) < 300);
     }
 
     [Fact]
-    public void A_dogfight_is_measured_against_the_dogfight_lines()
+    public void ADogfightIsMeasuredAgainstTheDogfightLines()
     {
         Assert.Equal(10_000, GameClarity.ClarityBp(GameClass.Dogfight, 0, 1.6, Lines));
         Assert.Equal(2_236, GameClarity.ClarityBp(GameClass.Dogfight, 40, 1.0, Lines)); // √(10/50 × 0.2/0.8)
@@ -145,7 +145,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_standard_game_or_one_without_a_differential_has_no_clarity()
+    public void AStandardGameOrOneWithoutADifferentialHasNoClarity()
     {
         Assert.Equal(0, GameClarity.ClarityBp(GameClass.Standard, 450, 0.02, Lines));
         Assert.Equal(0, GameClarity.ClarityBp(GameClass.Standard, 0, 1.6, Lines));
@@ -154,7 +154,7 @@ public sealed class GameRewardScoringTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_clarity_of_an_analysis_reads_its_class_differential_and_variance()
+    public void TheClarityOfAnAnalysisReadsItsClassDifferentialAndVariance()
     {
         var evaluator = new InfluenceEvaluator();
         var game = Corpus.Value[0];

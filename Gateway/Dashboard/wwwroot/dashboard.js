@@ -201,6 +201,39 @@ function drawEconomics(e) {
     `${fmt(a.consensusGamesPerHour, 1)} games/h. `, a.reasons.join(" "));
 }
 
+// The gateway's own silo's counters, read from its Prometheus scrape (the cluster-wide figures are the panels
+// above; these say how busy the silo serving this page is). Each counter is summed over its label sets.
+const siloCounters = [
+  ["gorelay_game_moves_total", "moves accepted"],
+  ["gorelay_game_consensus_total", "games ended in consensus"],
+  ["gorelay_game_disputes_total", "games disputed"],
+  ["gorelay_relay_failover_sessions_total", "sessions failed over"],
+];
+let lastCounters = null;
+
+function parseCounters(text) {
+  const totals = Object.fromEntries(siloCounters.map(([name]) => [name, 0]));
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#")) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+([0-9.eE+-]+)/.exec(line);
+    if (match && match[1] in totals) totals[match[1]] += Number(match[3]);
+  }
+  return totals;
+}
+
+async function refreshSiloMetrics() {
+  const response = await fetch("/metrics", { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`/metrics: ${response.status} ${response.statusText}`);
+  const now = { at: Date.now(), totals: parseCounters(await response.text()) };
+  const minutes = lastCounters ? (now.at - lastCounters.at) / 60000 : 0;
+  replaceRows(document.getElementById("silo-metrics"), siloCounters.map(([name, label]) => {
+    const rate = minutes > 0 ? Math.max(0, now.totals[name] - lastCounters.totals[name]) / minutes : null;
+    return el("tr", { "data-testid": "silo-metric", "data-metric": name, "data-value": now.totals[name] },
+      el("td", { title: name }, label), el("td", {}, number.format(now.totals[name])), el("td", {}, rate === null ? "–" : fmt(rate)));
+  }), "no counters", 3);
+  lastCounters = now;
+}
+
 function describe(event) {
   const d = event.data || {};
   switch (event.type) {
@@ -246,7 +279,7 @@ async function refresh() {
       drawModels(data.models, data.modelsUnavailable);
       drawNetwork(data.network);
       chooseRelays(data.network.relays);
-      await refreshEconomics();
+      await Promise.all([refreshEconomics(), refreshSiloMetrics()]);
       if (latestEvent === null) {
         data.recentEvents.forEach((e) => addEvent(e, false));
         latestEvent = data.latestEvent;

@@ -67,6 +67,10 @@ public sealed class DashboardBrowserTests(PostgresDatabase database) : IClassFix
         await grains.GetGrain<IRelayNodeGrain>("relay-ams").OpenSession("dash-game-1", "dash-white");
         await Expect(page.Locator("[data-testid=game-row][data-game-id=dash-game-1]")).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
         await Expect(page.GetByTestId("games-class-teaching")).ToHaveAttributeAsync("data-value", "1");
+        // Its first move shows in the silo's counters, read from /metrics.
+        await game.Play(new MoveSubmission("dash-black", 1, "E5"));
+        await Expect(page.Locator("[data-testid=silo-metric][data-metric=gorelay_game_moves_total]"))
+            .ToHaveAttributeAsync("data-value", new System.Text.RegularExpressions.Regex("^[1-9][0-9]*$"), new() { Timeout = (float)Live.TotalMilliseconds });
         await Expect(page.GetByTestId("games-relay-relay-ams")).ToHaveAttributeAsync("data-value", "1", new() { Timeout = (float)Live.TotalMilliseconds });
 
         // relay-ams leaves (quarantined, as after three failed rounds): its sessions fail over to relay-par.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Grains.Ledger;
 using OrleansGoRelay.Ledger;
@@ -23,7 +24,8 @@ internal static class LedgerBenchmark
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: env GORELAY_CONNECTION, else .data/connection-string)" };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients sending one transfer per request", DefaultValueFactory = _ => 256 };
         var batchSize = new Option<int>("--batch") { Description = "Transfers per linked batch", DefaultValueFactory = _ => 1000 };
-        var command = new Command("ledger", "Transfers/s to the PostgreSQL ledger, single and batched, uniform and hot-account, beside pgbench") { seconds, connection, clients, batchSize };
+        var png = BenchPictures.PngOption();
+        var command = new Command("ledger", "Transfers/s to the PostgreSQL ledger, single and batched, uniform and hot-account, beside pgbench") { seconds, connection, clients, batchSize, png };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -37,14 +39,24 @@ internal static class LedgerBenchmark
 
             var single = parse.GetValue(clients);
             var batch = parse.GetValue(batchSize);
-            await PhaseAsync(store, duration, "single, uniform", single, 1, UniformAccounts);
-            await PhaseAsync(store, duration, "single, hot", single, 1, HotAccounts);
-            await PhaseAsync(store, duration, "batched, uniform", 4, batch, UniformAccounts);
-            await PhaseAsync(store, duration, "batched, hot", 4, batch, HotAccounts);
+            List<ThroughputRow> rows =
+            [
+                await PhaseAsync(store, duration, "single, uniform", single, 1, UniformAccounts),
+                await PhaseAsync(store, duration, "single, hot", single, 1, HotAccounts),
+                await PhaseAsync(store, duration, "batched, uniform", 4, batch, UniformAccounts),
+                await PhaseAsync(store, duration, "batched, hot", 4, batch, HotAccounts),
+            ];
 
             var verification = await store.VerifyAsync(cancellationToken);
             Console.WriteLine($"  verify: {verification.Transfers:N0} transfers, chain valid {verification.ChainValid}, balances match {verification.BalancesMatchEntries}, sum {verification.SumOfBalances}");
-            await RuntimeBenchmark.PgbenchAsync(connectionString, duration);
+            if (await RuntimeBenchmark.PgbenchAsync(connectionString, duration) is { } tps)
+            {
+                rows.Add(new ThroughputRow("pgbench simple-update tps (reference)", tps));
+            }
+            if (parse.GetValue(png) is { } path)
+            {
+                BenchPictures.WriteThroughput(path, $"bench ledger: transfers/s on PostgreSQL, {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase", "per second", rows);
+            }
             return verification.Valid ? 0 : 1;
         });
         return command;
@@ -61,7 +73,7 @@ internal static class LedgerBenchmark
         }
     }
 
-    private static async Task PhaseAsync(PostgresLedgerStore store, TimeSpan duration, string name, int clients, int batchSize, int accounts)
+    private static async Task<ThroughputRow> PhaseAsync(PostgresLedgerStore store, TimeSpan duration, string name, int clients, int batchSize, int accounts)
     {
         var next = 0L;
         var failed = 0L;
@@ -83,6 +95,7 @@ internal static class LedgerBenchmark
         // MeasureAsync counts calls; each call carried batchSize transfers.
         var transfers = measurement.Operations * batchSize;
         Console.WriteLine($"  {"transfers/s, " + name + $" ({accounts:N0} accounts), " + (batchSize == 1 ? $"{clients} clients x 1" : $"{clients} clients x {batchSize} linked"),-70} {transfers / measurement.Elapsed.TotalSeconds,12:N0}   ({transfers:N0} in {measurement.Elapsed.TotalSeconds:0.0} s{(failed > 0 ? $", {failed:N0} refused" : "")})");
+        return new ThroughputRow($"{name}, {(batchSize == 1 ? $"{clients} x 1" : $"{clients} x {batchSize}")}", transfers / measurement.Elapsed.TotalSeconds);
     }
 
     private static string Account(int i) => $"bench-{i}";

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Cli.Play;
 using OrleansGoRelay.Contracts.Wire;
 using OrleansGoRelay.Go.Playouts;
@@ -27,9 +28,10 @@ internal static class RelayBenchmark
         var seconds = new Option<int>("--seconds") { Description = "Measuring time per level, after a warm-up of one move interval", DefaultValueFactory = _ => 30 };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL for the silo it starts (default: env GORELAY_CONNECTION, else .data/connection-string)" };
         var gateway = new Option<string?>("--gateway") { Description = "Use this running cluster and its registered relays instead of starting one" };
+        var png = BenchPictures.PngOption();
         var command = new Command("relay", "Sessions held and move round-trip p50/p99 through relay agents at 1,000 and 10,000 simulated players")
         {
-            sessions, agents, interval, seconds, connection, gateway,
+            sessions, agents, interval, seconds, connection, gateway, png,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,17 +48,23 @@ internal static class RelayBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"gorelay bench relay: {Environment.ProcessorCount} cores; {cluster.Description}; a move every {parse.GetValue(interval)} ms per game; {parse.GetValue(seconds)} s measured per level"));
             var run = Guid.NewGuid().ToString("N")[..6];
+            var rows = new List<LatencyRow>();
             foreach (var level in levels)
             {
-                var result = await RunLevelAsync(client, $"{run}-{level}", level, TimeSpan.FromMilliseconds(parse.GetValue(interval)), TimeSpan.FromSeconds(parse.GetValue(seconds)), cancellationToken);
-                Console.WriteLine(result);
+                var (report, latencies) = await RunLevelAsync(client, $"{run}-{level}", level, TimeSpan.FromMilliseconds(parse.GetValue(interval)), TimeSpan.FromSeconds(parse.GetValue(seconds)), cancellationToken);
+                Console.WriteLine(report);
+                rows.AddRange(latencies);
+            }
+            if (parse.GetValue(png) is { } path)
+            {
+                BenchPictures.WriteLatency(path, $"bench relay: move latency through relay agents ({cluster.Description})", rows);
             }
             return 0;
         });
         return command;
     }
 
-    private static async Task<string> RunLevelAsync(GatewayClient client, string prefix, int sessions, TimeSpan interval, TimeSpan measured, CancellationToken cancellationToken)
+    private static async Task<(string Report, IReadOnlyList<LatencyRow> Latencies)> RunLevelAsync(GatewayClient client, string prefix, int sessions, TimeSpan interval, TimeSpan measured, CancellationToken cancellationToken)
     {
         var games = Enumerable.Range(0, sessions / 2).Select(i => new SimulatedGame($"b{prefix}-{i}")).ToList();
         var setup = Stopwatch.StartNew();
@@ -95,13 +103,19 @@ internal static class RelayBenchmark
 
         var acks = samples.Acks.Order().ToList();
         var deliveries = samples.Deliveries.Order().ToList();
-        return string.Create(CultureInfo.InvariantCulture,
+        IReadOnlyList<LatencyRow> latencies =
+        [
+            new($"{sessions:N0} sessions: round trip", Quantiles.Of(acks, 0.5), Quantiles.Of(acks, 0.99)),
+            new($"{sessions:N0} sessions: to the opponent", Quantiles.Of(deliveries, 0.5), Quantiles.Of(deliveries, 0.99)),
+        ];
+        var report = string.Create(CultureInfo.InvariantCulture,
             $"""
               {sessions:N0} sessions ({games.Count:N0} games): held {held:N0} after connecting ({connectSeconds:0.0} s to create and connect), {heldAtEnd:N0} at the end; per relay: {string.Join(", ", perRelay)}
                 moves measured {acks.Count:N0} ({acks.Count / measured.TotalSeconds:N0}/s), errors {samples.Errors}, unanswered {samples.Unanswered}
                 move round trip (player → relay → cluster → ack): p50 {Quantiles.Of(acks, 0.5):0.0} ms, p99 {Quantiles.Of(acks, 0.99):0.0} ms, max {(acks.Count > 0 ? acks[^1] : double.NaN):0.0} ms
                 delivery to the opponent (sent → event on the other seat): p50 {Quantiles.Of(deliveries, 0.5):0.0} ms, p99 {Quantiles.Of(deliveries, 0.99):0.0} ms
             """);
+        return (report, latencies);
     }
 
     /// <summary>Latencies in milliseconds, from any thread.</summary>

@@ -151,7 +151,8 @@ internal static partial class RuntimeBenchmark
         Console.WriteLine($"    acknowledged {acknowledged:N0}, stored {stored:N0}{(stored == acknowledged ? "" : "  MISMATCH")}");
     }
 
-    internal static async Task PgbenchAsync(string connectionString, TimeSpan duration)
+    /// <summary>pgbench's simple-update on the same server, printed as the run's reference; its tps, or null when its output had none.</summary>
+    internal static async Task<double?> PgbenchAsync(string connectionString, TimeSpan duration)
     {
         var database = await BenchDatabase.RecreateAsync(connectionString, "gorelay_bench_pgbench");
         var builder = new NpgsqlConnectionStringBuilder(database);
@@ -159,8 +160,10 @@ internal static partial class RuntimeBenchmark
         await BenchDatabase.RunToolAsync(pgbench, builder, ["-i", "-q", "-s", "10"]);
         var output = await BenchDatabase.RunToolAsync(pgbench, builder,
             ["-n", "-b", "simple-update", "-c", "16", "-j", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture)]);
-        var tps = TpsPattern().Match(output);
-        Console.WriteLine($"  {"pgbench simple-update tps, 16 clients, scale 10 (reference)",-62} {(tps.Success ? double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture).ToString("N0", CultureInfo.InvariantCulture) : "?"),12}");
+        var match = TpsPattern().Match(output);
+        double? tps = match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        Console.WriteLine($"  {"pgbench simple-update tps, 16 clients, scale 10 (reference)",-62} {(tps is { } t ? t.ToString("N0", CultureInfo.InvariantCulture) : "?"),12}");
+        return tps;
     }
 
     internal sealed record Measurement(long Operations, long WarmupOperations, TimeSpan Elapsed)

@@ -9,6 +9,11 @@ namespace OrleansGoRelay.Cli.Pictures;
 /// <param name="P99">99th percentile, ms.</param>
 internal sealed record LatencyRow(string Name, double P50, double P99);
 
+/// <summary>One measured phase of a throughput figure.</summary>
+/// <param name="Name">What was measured.</param>
+/// <param name="PerSecond">Operations per second.</param>
+internal sealed record ThroughputRow(string Name, double PerSecond);
+
 /// <summary>The figures the bench commands write with <c>--png</c>, one look for all of them.</summary>
 internal static class BenchPictures
 {
@@ -21,6 +26,15 @@ internal static class BenchPictures
         ArgumentNullException.ThrowIfNull(rows);
         var png = Charts.Bars(title, "latency (ms)", [.. rows.Select(r => r.Name)],
             [new BarSeries("p50", [.. rows.Select(r => r.P50)]), new BarSeries("p99", [.. rows.Select(r => r.P99)])]);
+        PictureStyle.Save(png, path);
+        Console.Error.WriteLine($"wrote {path}");
+    }
+
+    /// <summary>Writes a throughput bar chart, one bar per phase (a reference measured in the same run among them), and says where on stderr.</summary>
+    public static void WriteThroughput(string path, string title, string unit, IReadOnlyList<ThroughputRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var png = Charts.Bars(title, unit, [.. rows.Select(r => r.Name)], [new BarSeries(unit, [.. rows.Select(r => r.PerSecond)])]);
         PictureStyle.Save(png, path);
         Console.Error.WriteLine($"wrote {path}");
     }

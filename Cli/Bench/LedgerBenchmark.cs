@@ -39,7 +39,7 @@ internal static class LedgerBenchmark
 
             var single = parse.GetValue(clients);
             var batch = parse.GetValue(batchSize);
-            List<ThroughputRow> rows =
+            List<BarRow> rows =
             [
                 await PhaseAsync(store, duration, "single, uniform", single, 1, UniformAccounts),
                 await PhaseAsync(store, duration, "single, hot", single, 1, HotAccounts),
@@ -51,11 +51,11 @@ internal static class LedgerBenchmark
             Console.WriteLine($"  verify: {verification.Transfers:N0} transfers, chain valid {verification.ChainValid}, balances match {verification.BalancesMatchEntries}, sum {verification.SumOfBalances}");
             if (await RuntimeBenchmark.PgbenchAsync(connectionString, duration) is { } tps)
             {
-                rows.Add(new ThroughputRow("pgbench simple-update tps (reference)", tps));
+                rows.Add(new BarRow("pgbench simple-update tps (reference)", tps));
             }
             if (parse.GetValue(png) is { } path)
             {
-                BenchPictures.WriteThroughput(path, $"bench ledger: transfers/s on PostgreSQL, {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase", "per second", rows);
+                BenchPictures.WriteBars(path, $"bench ledger: transfers/s on PostgreSQL, {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase", "per second", rows);
             }
             return verification.Valid ? 0 : 1;
         });
@@ -73,7 +73,7 @@ internal static class LedgerBenchmark
         }
     }
 
-    private static async Task<ThroughputRow> PhaseAsync(PostgresLedgerStore store, TimeSpan duration, string name, int clients, int batchSize, int accounts)
+    private static async Task<BarRow> PhaseAsync(PostgresLedgerStore store, TimeSpan duration, string name, int clients, int batchSize, int accounts)
     {
         var next = 0L;
         var failed = 0L;
@@ -95,7 +95,7 @@ internal static class LedgerBenchmark
         // MeasureAsync counts calls; each call carried batchSize transfers.
         var transfers = measurement.Operations * batchSize;
         Console.WriteLine($"  {"transfers/s, " + name + $" ({accounts:N0} accounts), " + (batchSize == 1 ? $"{clients} clients x 1" : $"{clients} clients x {batchSize} linked"),-70} {transfers / measurement.Elapsed.TotalSeconds,12:N0}   ({transfers:N0} in {measurement.Elapsed.TotalSeconds:0.0} s{(failed > 0 ? $", {failed:N0} refused" : "")})");
-        return new ThroughputRow($"{name}, {(batchSize == 1 ? $"{clients} x 1" : $"{clients} x {batchSize}")}", transfers / measurement.Elapsed.TotalSeconds);
+        return new BarRow($"{name}, {(batchSize == 1 ? $"{clients} x 1" : $"{clients} x {batchSize}")}", transfers / measurement.Elapsed.TotalSeconds);
     }
 
     private static string Account(int i) => $"bench-{i}";

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Grains.Hosting;
 using OrleansGoRelay.Persistence.GrainStorage;
 using OrleansGoRelay.Persistence.Migrations;
@@ -30,9 +31,10 @@ internal static partial class RuntimeBenchmark
         var callers = new Option<int>("--callers") { Description = "Concurrent callers in the call phases", DefaultValueFactory = _ => 256 };
         var writers = new Option<int>("--writers") { Description = "Concurrent callers in the write phases", DefaultValueFactory = _ => 512 };
         var grains = new Option<int>("--grains") { Description = "Grains the callers spread over", DefaultValueFactory = _ => 1000 };
+        var png = BenchPictures.PngOption();
         var command = new Command("runtime", "Orleans calls/s in the silo and through its gateway, persisted writes/s through both storage providers, beside pgbench's simple-update tps")
         {
-            seconds, connection, callers, writers, grains,
+            seconds, connection, callers, writers, grains, png,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,16 +53,24 @@ internal static partial class RuntimeBenchmark
             // whose continuations stay on the thread pool's local queues, and the database reads' completions, queued
             // globally, would wait seconds behind them (measured: 16 s, then Npgsql's pool timeout).
             await Task.WhenAll(Enumerable.Range(0, grainCount).Select(i => inSilo.GetGrain<IBenchGrain>(i).Peek()));
-            await GrainToGrainCallsAsync(inSilo, duration, parse.GetValue(callers), grainCount);
-            await CallsAsync("in the silo, from outside grains (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
+            var figures = new List<BarRow>();
+            await GrainToGrainCallsAsync(figures, inSilo, duration, parse.GetValue(callers), grainCount);
+            await CallsAsync(figures, "in the silo, from outside grains (hosted client)", inSilo, duration, parse.GetValue(callers), grainCount);
             using (var client = await StartClientAsync(cancellationToken))
             {
-                await CallsAsync("through the gateway (Orleans client, TCP)", client.Services.GetRequiredService<IClusterClient>(), duration, parse.GetValue(callers), grainCount);
+                await CallsAsync(figures, "through the gateway (Orleans client, TCP)", client.Services.GetRequiredService<IClusterClient>(), duration, parse.GetValue(callers), grainCount);
                 // Stopped before it is disposed, so it closes its gateway connection instead of reading on with a disposed container.
                 await client.StopAsync(cancellationToken);
             }
-            await WritesAsync(database, inSilo, duration, parse.GetValue(writers), grainCount);
-            await PgbenchAsync(connectionString, duration);
+            await WritesAsync(figures, database, inSilo, duration, parse.GetValue(writers), grainCount);
+            if (await PgbenchAsync(connectionString, duration) is { } tps)
+            {
+                figures.Add(new BarRow("pgbench simple-update tps (reference)", tps));
+            }
+            if (parse.GetValue(png) is { } path)
+            {
+                BenchPictures.WriteBars(path, $"bench runtime: Orleans on PostgreSQL, {Environment.ProcessorCount} cores, {duration.TotalSeconds:0} s per phase", "per second", figures);
+            }
             await silo.StopAsync(cancellationToken);
             return 0;
         });
@@ -102,7 +112,7 @@ internal static partial class RuntimeBenchmark
     }
 
     /// <summary>Grain-to-grain calls inside the silo: one driver grain per core keeps calls in flight to cached activations.</summary>
-    private static async Task GrainToGrainCallsAsync(IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
+    private static async Task GrainToGrainCallsAsync(List<BarRow> figures, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
     {
         // Several drivers per core: each driver's continuations run one at a time on its own activation.
         var drivers = Environment.ProcessorCount * 4;
@@ -114,25 +124,25 @@ internal static partial class RuntimeBenchmark
         var until = DateTime.UtcNow + duration;
         var counts = await Task.WhenAll(Enumerable.Range(0, drivers).Select(d => grains.GetGrain<IBenchDriverGrain>(d).Drive(grainCount, perDriver, until)));
         stopwatch.Stop();
-        Report("calls/s in the silo, grain to grain", new Measurement(counts.Sum(), 0, stopwatch.Elapsed) { Runtime = runtime.Describe(counts.Sum()) }, drivers * perDriver);
+        Report(figures, "calls/s in the silo, grain to grain", new Measurement(counts.Sum(), 0, stopwatch.Elapsed) { Runtime = runtime.Describe(counts.Sum()) }, drivers * perDriver);
     }
 
-    private static async Task CallsAsync(string where, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
+    private static async Task CallsAsync(List<BarRow> figures, string where, IGrainFactory grains, TimeSpan duration, int callers, int grainCount)
     {
         // Every caller loops over its own share of grains: calls to cached activations, no storage, no turn contention.
         var calls = await MeasureAsync(duration, callers, caller => grains.GetGrain<IBenchGrain>(caller % grainCount).Peek());
-        Report($"calls/s {where}", calls, callers);
+        Report(figures, $"calls/s {where}", calls, callers);
     }
 
-    private static async Task WritesAsync(string database, IGrainFactory grains, TimeSpan duration, int writers, int grainCount)
+    private static async Task WritesAsync(List<BarRow> figures, string database, IGrainFactory grains, TimeSpan duration, int writers, int grainCount)
     {
         var counter = 0L;
         var groupCommit = await MeasureAsync(duration, writers, _ => grains.GetGrain<IBenchGrain>(Interlocked.Increment(ref counter) % grainCount).Increment());
-        Report($"persisted writes/s, {grainCount:N0} grains, group-commit storage", groupCommit, writers);
+        Report(figures, $"persisted writes/s, {grainCount:N0} grains, group-commit storage", groupCommit, writers);
         await VerifyStoredAsync(database, "SELECT coalesce(sum((state->>'value')::bigint), 0)::bigint FROM grain_state WHERE grain_type = 'bench'", groupCommit);
 
         var adoNet = await MeasureAsync(duration, writers, _ => grains.GetGrain<IAdoNetBenchGrain>(Interlocked.Increment(ref counter) % grainCount).Increment());
-        Report($"persisted writes/s, {grainCount:N0} grains, Orleans ADO.NET storage", adoNet, writers);
+        Report(figures, $"persisted writes/s, {grainCount:N0} grains, Orleans ADO.NET storage", adoNet, writers);
         await VerifyStoredAsync(database, "SELECT count(*) FROM orleans_storage", null);
     }
 
@@ -217,8 +227,11 @@ internal static partial class RuntimeBenchmark
         return new Measurement(counted, warmup, stopwatch.Elapsed) { Runtime = runtime.Describe(counted) };
     }
 
-    private static void Report(string what, Measurement measurement, int workers) =>
+    private static void Report(List<BarRow> figures, string what, Measurement measurement, int workers)
+    {
         Console.WriteLine($"  {what,-62} {measurement.PerSecond,12:N0}   ({measurement.Operations:N0} in {measurement.Elapsed.TotalSeconds:0.0} s, {workers} workers; {measurement.Runtime})");
+        figures.Add(new BarRow(what, measurement.PerSecond));
+    }
 
     /// <summary>Garbage collections, their pauses and the thread pool over a phase, so a figure can be explained.</summary>
     private sealed record RuntimeActivity(int Gen0, int Gen1, int Gen2, TimeSpan Paused, long WorkItems, TimeSpan Cpu, long StartedAt, long Exceptions)

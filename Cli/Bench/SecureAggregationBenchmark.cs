@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using OrleansGoRelay.Cli.Pictures;
 using OrleansGoRelay.Learning.Federated.SecureAggregation;
 
 namespace OrleansGoRelay.Cli.Bench;
@@ -25,21 +26,22 @@ internal static class SecureAggregationBenchmark
         var threshold = new Option<int?>("--threshold") { Description = "Shares needed per secret (default: more than 2/3 of the neighbourhood)" };
         var threads = new Option<int>("--threads") { Description = "Threads for the server's work (and for simulating the clients)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var clip = new Option<double>("--clip") { Description = "Clip range c of the inputs", DefaultValueFactory = _ => 1.0 };
+        var png = BenchPictures.PngOption();
         var seed = new Option<int>("--seed") { Description = "Seeds the graph, the inputs and who drops out", DefaultValueFactory = _ => 1 };
         var command = new Command("secagg", "Secure aggregation: the server's work per stage for one round against a plain float sum, and the clients' work")
         {
-            clients, parameters, dropout, neighbours, threshold, threads, clip, seed,
+            clients, parameters, dropout, neighbours, threshold, threads, clip, seed, png,
         };
         command.SetAction(parse =>
         {
             var options = new BenchOptions(parse.GetValue(clients), parse.GetValue(parameters), parse.GetValue(dropout), parse.GetValue(neighbours),
                 parse.GetValue(threshold), Math.Max(1, parse.GetValue(threads)), parse.GetValue(clip), parse.GetValue(seed));
-            return Run(options);
+            return Run(options, parse.GetValue(png));
         });
         return command;
     }
 
-    private static int Run(BenchOptions options)
+    private static int Run(BenchOptions options, string? png)
     {
         var config = SecureAggregationConfig.Create("bench-secagg", options.Clients, options.Parameters, options.Clip, options.Neighbours, options.Threshold, options.Seed);
         var graph = NeighbourGraph.For(config);
@@ -155,6 +157,12 @@ internal static class SecureAggregationBenchmark
         var gigabytes = (double)timings.MaskExpansions * config.Parameters * 4 / 1e9;
         Console.WriteLine();
         Console.WriteLine($"  {"server work",-68} {"seconds",9}");
+        var figures = new List<BarRow>();
+        void Row(string label, TimeSpan time)
+        {
+            Console.WriteLine($"  {label,-68} {time.TotalSeconds,9:0.000}");
+            figures.Add(new BarRow(label, time.TotalSeconds));
+        }
         Row("routing: keys, share bundles, survivor lists", timings.Routing);
         Row($"sum of masked inputs ({result.Survivors:N0} x {config.Parameters:N0} uint32, streamed)", timings.MaskedSum);
         Row($"reconstruction ({result.Survivors:N0} self-mask seeds, {timings.MaskingKeysReconstructed:N0} masking keys)", timings.Reconstruction);
@@ -173,10 +181,12 @@ internal static class SecureAggregationBenchmark
         Console.WriteLine();
         Console.WriteLine($"  check: max |secure sum - exact sum| = {worst:G3} (bound {result.ErrorBound:G3} + float rounding: {(allowed ? "within" : "EXCEEDED")}); " +
             $"plain float sum max error {worstPlain:G3}; wall time {total.Elapsed.TotalSeconds:0.0} s");
+        if (png is not null)
+        {
+            BenchPictures.WriteBars(png, $"bench secagg: server work, {n:N0} clients x {config.Parameters:N0} parameters, {dropped.Count:N0} dropped, {options.Threads} threads", "seconds", figures);
+        }
         return allowed ? 0 : 1;
     }
-
-    private static void Row(string label, TimeSpan time) => Console.WriteLine($"  {label,-68} {time.TotalSeconds,9:0.000}");
 
     private static void ClientRow(string label, long ticks, int count)
     {

@@ -9,10 +9,10 @@ namespace OrleansGoRelay.Cli.Pictures;
 /// <param name="P99">99th percentile, ms.</param>
 internal sealed record LatencyRow(string Name, double P50, double P99);
 
-/// <summary>One measured phase of a throughput figure.</summary>
+/// <summary>One bar of a figure of one unit (operations per second, seconds of work).</summary>
 /// <param name="Name">What was measured.</param>
-/// <param name="PerSecond">Operations per second.</param>
-internal sealed record ThroughputRow(string Name, double PerSecond);
+/// <param name="Value">Its figure, in the chart's unit.</param>
+internal sealed record BarRow(string Name, double Value);
 
 /// <summary>The figures the bench commands write with <c>--png</c>, one look for all of them.</summary>
 internal static class BenchPictures
@@ -30,11 +30,11 @@ internal static class BenchPictures
         Console.Error.WriteLine($"wrote {path}");
     }
 
-    /// <summary>Writes a throughput bar chart, one bar per phase (a reference measured in the same run among them), and says where on stderr.</summary>
-    public static void WriteThroughput(string path, string title, string unit, IReadOnlyList<ThroughputRow> rows)
+    /// <summary>Writes a bar chart of one unit, one bar per phase (a reference measured in the same run among them), and says where on stderr.</summary>
+    public static void WriteBars(string path, string title, string unit, IReadOnlyList<BarRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var png = Charts.Bars(title, unit, [.. rows.Select(r => r.Name)], [new BarSeries(unit, [.. rows.Select(r => r.PerSecond)])]);
+        var png = Charts.Bars(title, unit, [.. rows.Select(r => r.Name)], [new BarSeries(unit, [.. rows.Select(r => r.Value)])]);
         PictureStyle.Save(png, path);
         Console.Error.WriteLine($"wrote {path}");
     }

@@ -70,14 +70,16 @@ public sealed class FederatedCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task TheSecureAggregationBenchmarkReportsServerWorkBesidePlainAggregation()
+    public async Task TheSecureAggregationBenchmarkReportsServerWorkBesidePlainAggregationAndDrawsIt()
     {
-        await using (var bench = Gorelay("bench secagg", "bench", "secagg", "--clients", "60", "--parameters", "20000", "--dropout", "0.1", "--neighbours", "20", "--threads", "2"))
+        var png = Path.Combine(_root, "secagg.png");
+        await using (var bench = Gorelay("bench secagg", "bench", "secagg", "--clients", "60", "--parameters", "20000", "--dropout", "0.1", "--neighbours", "20", "--threads", "2", "--png", png))
         {
             Assert.True(await bench.WaitForExitAsync(TimeSpan.FromSeconds(180)) == 0, bench.Output);
             Assert.Contains("plain", bench.Output, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("server", bench.Output, StringComparison.OrdinalIgnoreCase);
         }
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync(png))[..4]);
         // Neighbourhoods of 5 with a third of the clients gone: some client's neighbourhood falls below its threshold of 4.
         await using var refused = Gorelay("bench secagg", "bench", "secagg", "--clients", "60", "--parameters", "1000", "--dropout", "0.34", "--neighbours", "4", "--threads", "1");
         Assert.Equal(1, await refused.WaitForExitAsync(TimeSpan.FromSeconds(180)));

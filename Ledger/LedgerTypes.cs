@@ -13,6 +13,10 @@ public static class Mcp
 
     /// <summary>An amount of whole MCP in base units.</summary>
     public static long Of(long mcp) => checked(mcp * Unit);
+
+    /// <summary>An amount for people to read: base units as MCP, exactly (<c>100000000</c> → <c>0.1 MCP</c>).</summary>
+    public static string Format(long units) =>
+        (units / (decimal)Unit).ToString("0.#########", System.Globalization.CultureInfo.InvariantCulture) + " " + Currency;
 }
 
 /// <summary>What an account is for; analysts group balances by it.</summary>

@@ -71,7 +71,7 @@ public static class StampBatchOptimiser
         }
         else if (missing == 0)
         {
-            reasons.Add(Text($"{n} pending games reach the threshold of {rules.Threshold}: a batch now earns the {rules.Subsidy} subsidy, and waiting earns no more (one subsidy per batch)."));
+            reasons.Add(Text($"{n} pending games reach the threshold of {rules.Threshold}: a batch now earns the {Mcp.Format(rules.Subsidy)} subsidy, and waiting earns no more (one subsidy per batch)."));
         }
         else if (hoursLeft == 0)
         {
@@ -84,14 +84,14 @@ public static class StampBatchOptimiser
         else
         {
             reasons.Add(Text($"{n} pending of {rules.Threshold}; {missing} more expected in {missing / rate:0.##} h at {rate:0.##} games/h; {hoursLeft * 3600:0} s left before the {maxWait.TotalSeconds:0} s bound."));
-            reasons.Add(Text($"Chance to reach the threshold in time {chance:P1}: waiting is worth {chance:0.####} × {rules.Subsidy} subsidy less {n} × {expectedHold:0.####} h × {rules.HoldingCostPerGameHour} holding."));
+            reasons.Add(Text($"Chance to reach the threshold in time {chance:P1}: waiting is worth {chance:0.####} × {Mcp.Format(rules.Subsidy)} subsidy less {n} × {expectedHold:0.####} h × {Mcp.Format(rules.HoldingCostPerGameHour)} per game-hour holding."));
         }
         if (n > 0)
         {
-            reasons.Add(Text($"Deposits of {n} × {rules.DepositPerStamp} = {deposits} are paid either way (returned at burns, less a tenth per model use)."));
+            reasons.Add(Text($"Deposits of {n} × {Mcp.Format(rules.DepositPerStamp)} = {Mcp.Format(deposits)} are paid either way (returned at burns, less a tenth per model use)."));
             reasons.Add(action == StampBatchAction.Wait
-                ? Text($"Wait: {wait} expected against {submitNow} for submitting now.")
-                : Text($"Submit now: {submitNow} expected against {wait} for waiting."));
+                ? Text($"Wait: {Mcp.Format(wait)} expected against {Mcp.Format(submitNow)} for submitting now.")
+                : Text($"Submit now: {Mcp.Format(submitNow)} expected against {Mcp.Format(wait)} for waiting."));
         }
         return new StampBatchAdvice(action, n, rules.Threshold, rules.Subsidy, rules.DepositPerStamp, rules.HoldingCostPerGameHour,
             Math.Round(rate, 4), (long)waited.TotalSeconds, (long)maxWait.TotalSeconds,

@@ -41,6 +41,9 @@ public sealed class StampBatchOptimiserTests
         // The subsidy pays the deposits of exactly ten stamps; waiting would earn the same one subsidy later.
         Assert.Equal((StampBatchAction.SubmitNow, 0L, 0L), (advice.Action, advice.SubmitNow, advice.Wait));
         Assert.Equal(10_000, advice.ChanceToReachThresholdBasisPoints);
+        // Amounts in the reasons read as MCP, exactly.
+        Assert.Contains("earns the 0.1 MCP subsidy", advice.Reasons[0], StringComparison.Ordinal);
+        Assert.Contains("Deposits of 10 × 0.01 MCP = 0.1 MCP", string.Join(" ", advice.Reasons), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -49,6 +52,7 @@ public sealed class StampBatchOptimiserTests
         var advice = StampBatchOptimiser.Advise(new StampBatchSituation(9, 600, TwoMinutes, TwoMinutes), Rules);
         Assert.Equal(StampBatchAction.SubmitNow, advice.Action);
         Assert.Equal((-90_000_000L, -90_000_000L), (advice.SubmitNow, advice.Wait));
+        Assert.Equal("Submit now: -0.09 MCP expected against -0.09 MCP for waiting.", advice.Reasons[^1]);
         Assert.Contains("the bound of 120 s", advice.Reasons[0], StringComparison.Ordinal);
     }
 

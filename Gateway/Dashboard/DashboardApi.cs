@@ -34,6 +34,7 @@ public static class DashboardApi
     private static readonly string[] Classes = [.. Enum.GetValues<GameClass>().Select(ApiJson.NameOf)];
 
     private static readonly ClusterEventType[] FailoverTypes = [ClusterEventType.RelayFailover];
+    private static readonly ClusterEventType[] AllTypes = Enum.GetValues<ClusterEventType>();
 
     private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -78,7 +79,7 @@ public static class DashboardApi
         var modelsTask = ModelsAsync(grains);
         var silosTask = ClusterApi.SilosAsync(grains);
         var failoversTask = FailoversAsync(events, cancellationToken);
-        var recentTask = events.LatestOfAsync(Enum.GetValues<ClusterEventType>(), 30, cancellationToken);
+        var recentTask = events.LatestOfAsync(AllTypes, 30, cancellationToken);
         await Task.WhenAll(relaysTask, perRelayTask, flowTask, modelsTask, silosTask, failoversTask, recentTask);
 
         var byClass = Classes.ToDictionary(c => c, c => started.Count(g => g.GameClass == c), StringComparer.Ordinal);

@@ -167,13 +167,21 @@ function chooseRelays(relays) {
   }
 }
 
+// Every read of the page goes through here: the operator's cookie, and a refusal as an error naming the URL.
+class SignInNeeded extends Error {}
+
+async function get(url, accept = "application/json") {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: accept } });
+  if (response.status === 401 || response.status === 403) throw new SignInNeeded(url);
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);
+  return response;
+}
+
 async function refreshEconomics() {
   const relayId = document.getElementById("economics-relay").value;
   if (!relayId) return;
   const pending = Math.max(0, Math.min(10000, Number(document.getElementById("economics-pending").value) || 0));
-  const response = await fetch(`/dashboard/api/relays/${encodeURIComponent(relayId)}/economics?bucket=minute&buckets=60&pending=${pending}`,
-    { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) throw new Error(`relay economics: ${response.status} ${response.statusText}`);
+  const response = await get(`/dashboard/api/relays/${encodeURIComponent(relayId)}/economics?bucket=minute&buckets=60&pending=${pending}`);
   drawEconomics(await response.json());
 }
 
@@ -222,8 +230,7 @@ function parseCounters(text) {
 }
 
 async function refreshSiloMetrics() {
-  const response = await fetch("/metrics", { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`/metrics: ${response.status} ${response.statusText}`);
+  const response = await get("/metrics", "text/plain");
   const now = { at: Date.now(), totals: parseCounters(await response.text()) };
   const minutes = lastCounters ? (now.at - lastCounters.at) / 60000 : 0;
   replaceRows(document.getElementById("silo-metrics"), siloCounters.map(([name, label]) => {
@@ -264,13 +271,7 @@ function setConnection(live, text) {
 async function refresh() {
   refreshTimer = null;
   try {
-    const response = await fetch(dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (response.status === 401 || response.status === 403) {
-      showError("Sign in with /dashboard?token=<operator token>, or see the public view at /status/.");
-      return;
-    }
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    const data = await response.json();
+    const data = await (await get(dataUrl)).json();
     if (isPublic) {
       drawNetwork(data);
     } else {
@@ -290,7 +291,9 @@ async function refresh() {
     document.getElementById("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
   } catch (error) {
-    showError(`Could not read the dashboard's data: ${error.message}`);
+    showError(error instanceof SignInNeeded
+      ? "Sign in with /dashboard?token=<operator token>, or see the public view at /status/."
+      : `Could not read the dashboard's data: ${error.message}`);
   }
 }
 
